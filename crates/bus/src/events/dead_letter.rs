@@ -1,0 +1,57 @@
+//! The dead-letter subjects: where a consumer sends what it cannot accept, with the reason.
+//!
+//! JetStream has no native DLQ, so the bus publishes each rejected event to
+//! `soulspot.dlq.<consumer>`, captured by the `SOULSPOT_DLQ` stream for later inspection.
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::Context;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+pub(super) const DEAD_LETTER_STREAM: &str = "SOULSPOT_DLQ";
+pub(super) const DEAD_LETTER_WILDCARD: &str = "soulspot.dlq.>";
+/// Header with the reason, so tools can see it without decoding the body.
+pub const DEAD_LETTER_REASON_HEADER: &str = "soulspot-dlq-reason";
+
+/// The body of a dead letter: why, where it came from, and the original bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    pub consumer: String,
+    pub subject: String,
+    pub reason: String,
+    /// The original payload, as text when it was UTF-8.
+    pub payload: String,
+    pub deliveries: i64,
+}
+
+pub(super) async fn send(jetstream: &Context, letter: &DeadLetter, headers: Option<&HeaderMap>) {
+    let mut out = headers.cloned().unwrap_or_default();
+    out.insert(DEAD_LETTER_REASON_HEADER, first_line(&letter.reason));
+    let subject = soulspot_contracts::subjects::dead_letter(&letter.consumer);
+    let body = match serde_json::to_vec(letter) {
+        Ok(body) => Bytes::from(body),
+        Err(error) => {
+            tracing::error!(consumer = %letter.consumer, %error, "dead letter could not be encoded");
+            return;
+        }
+    };
+    let stored = match jetstream.publish_with_headers(subject.clone(), out, body).await {
+        Ok(ack) => ack.await.map(drop).map_err(|error| error.to_string()),
+        Err(error) => Err(error.to_string()),
+    };
+    match stored {
+        Ok(()) => {
+            metrics::counter!("soulspot_events_dead_lettered_total", "consumer" => letter.consumer.clone())
+                .increment(1);
+            tracing::warn!(consumer = %letter.consumer, %subject, reason = %letter.reason, "event dead-lettered");
+        }
+        Err(error) => {
+            tracing::error!(consumer = %letter.consumer, %subject, %error, "dead letter not stored")
+        }
+    }
+}
+
+/// Header values cannot hold line breaks.
+fn first_line(reason: &str) -> &str {
+    reason.lines().next().unwrap_or_default()
+}

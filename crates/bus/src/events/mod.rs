@@ -1,0 +1,131 @@
+//! Events on JetStream: validated publishing into `SOULSPOT_EVENTS`, durable subscriptions
+//! with isolated handlers and a dead-letter subject, and queries of the store.
+
+mod dead_letter;
+mod publish;
+mod query;
+mod subscribe;
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_nats::Client;
+use async_nats::jetstream::{self, Context};
+use serde::{Deserialize, Serialize};
+use soulspot_contracts::{Contracts, EventEnvelope, SchemaViolation};
+
+use crate::context::MessageContext;
+
+pub use subscribe::{DeliverFrom, HandlerError, ReceivedEvent, SubscribeOptions, Subscription};
+
+/// The `[events]` section: how long the store keeps events, and how hard consumers retry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventStoreSettings {
+    pub max_age_days: u64,
+    /// JetStream drops a second publish of the same event id within this window.
+    pub duplicate_window_secs: u64,
+}
+
+impl Default for EventStoreSettings {
+    fn default() -> Self {
+        Self {
+            max_age_days: 30,
+            duplicate_window_secs: 120,
+        }
+    }
+}
+
+impl EventStoreSettings {
+    fn max_age(&self) -> Duration {
+        Duration::from_secs(self.max_age_days * 24 * 3600)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// A producer bug: the event is not sent.
+    #[error("event not published: {0}")]
+    Invalid(#[from] SchemaViolation),
+    #[error("event {event_id} could not be encoded: {source}")]
+    Encode {
+        event_id: uuid::Uuid,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("event {event_id} was not stored by jetstream: {message}")]
+    Store { event_id: uuid::Uuid, message: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubscribeError {
+    #[error("consumer `{consumer}` could not be created: {message}")]
+    Consumer { consumer: String, message: String },
+    #[error("event store unavailable: {0}")]
+    Store(String),
+}
+
+/// Anything events can be published to: the JetStream bus, or a recording bus in unit tests.
+pub trait EventPublisher: Send + Sync {
+    /// Validates `event.data` against its contract and publishes it.
+    fn publish(
+        &self,
+        event: EventEnvelope,
+        context: &MessageContext,
+    ) -> impl Future<Output = Result<(), PublishError>> + Send;
+}
+
+/// Events on NATS JetStream, published in the name of one module.
+#[derive(Clone)]
+pub struct EventBus {
+    client: Client,
+    jetstream: Context,
+    contracts: &'static Contracts,
+    source_module: String,
+}
+
+impl std::fmt::Debug for EventBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventBus")
+            .field("source_module", &self.source_module)
+            .finish()
+    }
+}
+
+impl EventBus {
+    /// Connects the bus to the event store, creating or updating its streams.
+    pub async fn new(
+        client: Client,
+        source_module: &str,
+        settings: &EventStoreSettings,
+    ) -> Result<Self, SubscribeError> {
+        let contracts = soulspot_contracts::contracts()
+            .map_err(|error| SubscribeError::Store(error.to_string()))?;
+        let bus = Self {
+            jetstream: jetstream::new(client.clone()),
+            client,
+            contracts,
+            source_module: source_module.to_owned(),
+        };
+        bus.ensure_streams(settings).await?;
+        Ok(bus)
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn source_module(&self) -> &str {
+        &self.source_module
+    }
+
+    /// A new event of `event_type` from this module, stamped with its current schema version.
+    pub fn event(
+        &self,
+        event_type: &str,
+        data: serde_json::Value,
+    ) -> Result<EventEnvelope, PublishError> {
+        let version = self.contracts.event_version(event_type)?;
+        Ok(EventEnvelope::new(event_type, version, &self.source_module, data))
+    }
+}

@@ -1,0 +1,86 @@
+//! Creating the event streams and publishing into them.
+
+use async_nats::HeaderMap;
+use async_nats::header::NATS_MESSAGE_ID;
+use async_nats::jetstream::stream::{Config, DiscardPolicy, RetentionPolicy, StorageType};
+use soulspot_contracts::EventEnvelope;
+use soulspot_contracts::subjects::{EVENTS_STREAM, EVENTS_WILDCARD};
+
+use super::dead_letter::{DEAD_LETTER_STREAM, DEAD_LETTER_WILDCARD};
+use super::{EventBus, EventPublisher, EventStoreSettings, PublishError, SubscribeError};
+use crate::context::MessageContext;
+
+impl EventBus {
+    pub(super) async fn ensure_streams(
+        &self,
+        settings: &EventStoreSettings,
+    ) -> Result<(), SubscribeError> {
+        let events = Config {
+            name: EVENTS_STREAM.to_owned(),
+            subjects: vec![EVENTS_WILDCARD.to_owned()],
+            retention: RetentionPolicy::Limits,
+            storage: StorageType::File,
+            discard: DiscardPolicy::Old,
+            max_age: settings.max_age(),
+            duplicate_window: std::time::Duration::from_secs(settings.duplicate_window_secs),
+            ..Default::default()
+        };
+        let dead_letters = Config {
+            name: DEAD_LETTER_STREAM.to_owned(),
+            subjects: vec![DEAD_LETTER_WILDCARD.to_owned()],
+            storage: StorageType::File,
+            max_age: settings.max_age(),
+            ..Default::default()
+        };
+        for config in [events, dead_letters] {
+            let name = config.name.clone();
+            self.jetstream
+                .get_or_create_stream(config)
+                .await
+                .map_err(|error| SubscribeError::Store(format!("stream {name}: {error}")))?;
+        }
+        Ok(())
+    }
+
+    /// Publishes an event and waits for JetStream to store it.
+    async fn store(&self, event: &EventEnvelope, context: &MessageContext) -> Result<(), PublishError> {
+        let payload = serde_json::to_vec(event).map_err(|source| PublishError::Encode {
+            event_id: event.event_id,
+            source,
+        })?;
+        let mut headers = HeaderMap::new();
+        headers.insert(NATS_MESSAGE_ID, event.event_id.to_string().as_str());
+        let context = MessageContext {
+            correlation_id: event.correlation_id.clone().or_else(|| context.correlation_id.clone()),
+            trace: context.trace,
+        };
+        context.inject(&mut headers);
+        let store_error = |error: &dyn std::fmt::Display| PublishError::Store {
+            event_id: event.event_id,
+            message: error.to_string(),
+        };
+        self.jetstream
+            .publish_with_headers(event.subject(), headers, payload.into())
+            .await
+            .map_err(|error| store_error(&error))?
+            .await
+            .map_err(|error| store_error(&error))?;
+        metrics::counter!("soulspot_events_published_total", "event_type" => event.event_type.clone())
+            .increment(1);
+        tracing::debug!(
+            event_id = %event.event_id,
+            event_type = %event.event_type,
+            correlation_id = context.correlation_id.as_deref().unwrap_or(""),
+            "event published"
+        );
+        Ok(())
+    }
+}
+
+impl EventPublisher for EventBus {
+    async fn publish(&self, event: EventEnvelope, context: &MessageContext) -> Result<(), PublishError> {
+        self.contracts
+            .validate_event(&event.event_type, &event.schema_version, &event.data)?;
+        self.store(&event, context).await
+    }
+}

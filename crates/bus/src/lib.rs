@@ -1,0 +1,17 @@
+//! SoulSpot's NATS layer: connection with retries, typed request/reply with deadlines and the
+//! service error headers, and events on JetStream (validated, deduplicated, durable).
+
+pub mod connect;
+pub mod context;
+pub mod events;
+pub mod request;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use connect::{ConnectError, NatsSettings, connect};
+pub use context::MessageContext;
+pub use events::{
+    DeliverFrom, EventBus, EventPublisher, EventStoreSettings, HandlerError, PublishError,
+    ReceivedEvent, SubscribeError, SubscribeOptions, Subscription,
+};
+pub use request::{ErrorClass, RequestError, request_bytes, request_json};

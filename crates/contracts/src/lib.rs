@@ -1,0 +1,18 @@
+//! The contracts every SoulSpot service shares: data types, operation names, NATS subjects,
+//! the event envelope, and the versioned JSON Schemas under `contracts/`.
+//!
+//! Modules never depend on one another; they depend on this crate and talk over NATS.
+
+pub mod envelope;
+pub mod module;
+pub mod operations;
+pub mod schema;
+pub mod subjects;
+pub mod track;
+pub mod version;
+
+pub use envelope::EventEnvelope;
+pub use module::{HealthCheck, HealthReport, ModuleAnnouncement, ModuleStatus};
+pub use schema::{Contracts, ContractError, SchemaViolation, contracts};
+pub use track::{FileRef, TrackRef};
+pub use version::SchemaVersion;

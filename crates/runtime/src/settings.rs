@@ -1,0 +1,256 @@
+//! Layered settings: defaults in code → optional `config/<module>.toml` →
+//! `SOULSPOT_<MODULE>__SECTION__KEY` environment variables (`SOULSPOT__NATS__URL` and other
+//! `SOULSPOT__…` variables apply to every module).
+//!
+//! The loader takes the environment as a map, so tests never touch the process environment.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use soulspot_bus::{EventStoreSettings, NatsSettings};
+use soulspot_telemetry::TelemetrySettings;
+
+/// Settings every module has, flattened into its own settings struct.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ServiceSettings {
+    pub nats: NatsSettings,
+    pub telemetry: TelemetrySettings,
+    pub http: HttpSettings,
+    pub limits: LimitSettings,
+    pub events: EventStoreSettings,
+}
+
+/// The module's own HTTP listener (`/healthz`, `/readyz`, `/metrics`; the router's API too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpSettings {
+    /// `host:port`; port 0 picks a free one, logged at start.
+    pub bind: String,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:0".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitSettings {
+    /// Larger requests to a capability are refused with a 413-class error.
+    pub max_request_bytes: usize,
+    /// How long a stopping module waits for requests in flight.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            max_request_bytes: 256 * 1024,
+            shutdown_grace_ms: 10_000,
+        }
+    }
+}
+
+impl LimitSettings {
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms)
+    }
+}
+
+/// Where settings come from, besides the defaults in code.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsSources {
+    /// Folder holding `<module>.toml`; a missing file is fine.
+    pub config_dir: PathBuf,
+    pub env: HashMap<String, String>,
+}
+
+impl SettingsSources {
+    /// The process environment, and `$SOULSPOT_CONFIG_DIR` or `./config` for files.
+    pub fn from_process() -> Self {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let config_dir = env
+            .get("SOULSPOT_CONFIG_DIR")
+            .map_or_else(|| PathBuf::from("config"), PathBuf::from);
+        Self { config_dir, env }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("invalid settings for {module}: {source}")]
+    Load {
+        module: String,
+        #[source]
+        source: config::ConfigError,
+    },
+    #[error("unknown setting `{key}` for {module} (check the spelling in config/{module}.toml or the environment)")]
+    UnknownKey { module: String, key: String },
+    #[error("invalid setting `{key}` for {module}: {reason}")]
+    Invalid {
+        module: String,
+        key: String,
+        reason: String,
+    },
+}
+
+/// Loads `T` for `module` from its defaults, file and environment, refusing unknown keys.
+pub fn load<T>(module: &str, sources: &SettingsSources) -> Result<T, SettingsError>
+where
+    T: Serialize + DeserializeOwned + Default,
+{
+    let load_error = |source| SettingsError::Load {
+        module: module.to_owned(),
+        source,
+    };
+    let defaults = T::default();
+    let module_prefix = format!("SOULSPOT_{}", module.to_uppercase());
+    let merged = Config::builder()
+        .add_source(Config::try_from(&defaults).map_err(load_error)?)
+        .add_source(
+            File::from(sources.config_dir.join(format!("{module}.toml")))
+                .format(FileFormat::Toml)
+                .required(false),
+        )
+        .add_source(env_source("SOULSPOT", &sources.env))
+        .add_source(env_source(&module_prefix, &sources.env))
+        .build()
+        .map_err(load_error)?;
+    let defaults_tree = serde_json::to_value(&defaults).unwrap_or(Value::Null);
+    let merged_tree: Value = merged.clone().try_deserialize().map_err(load_error)?;
+    if let Some(key) = first_unknown_key(&defaults_tree, &merged_tree, "") {
+        return Err(SettingsError::UnknownKey {
+            module: module.to_owned(),
+            key,
+        });
+    }
+    merged.try_deserialize().map_err(load_error)
+}
+
+/// Variables `<PREFIX>__SECTION__KEY`, as `section.key`.
+fn env_source(prefix: &str, env: &HashMap<String, String>) -> Environment {
+    let marker = format!("{prefix}__");
+    let matching = env
+        .iter()
+        .filter(|(name, _)| name.starts_with(&marker))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    Environment::with_prefix(prefix)
+        .prefix_separator("__")
+        .separator("__")
+        .try_parsing(true)
+        .source(Some(matching))
+}
+
+/// The first key in `given` that the settings struct does not have. Inside maps and lists
+/// (empty in the defaults) any key is allowed.
+fn first_unknown_key(defaults: &Value, given: &Value, path: &str) -> Option<String> {
+    let (Value::Object(known), Value::Object(given)) = (defaults, given) else {
+        return None;
+    };
+    if known.is_empty() {
+        return None;
+    }
+    given.iter().find_map(|(key, value)| {
+        let dotted = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        match known.get(key) {
+            None => Some(dotted),
+            Some(default) => first_unknown_key(default, value, &dotted),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, Serialize, Deserialize)]
+    #[serde(default)]
+    struct Sample {
+        #[serde(flatten)]
+        service: ServiceSettings,
+        interval_ms: u64,
+    }
+
+    fn sources(dir: &std::path::Path, env: &[(&str, &str)]) -> SettingsSources {
+        SettingsSources {
+            config_dir: dir.to_owned(),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn defaults_apply_without_file_or_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let sample: Sample = load("sample", &sources(dir.path(), &[])).unwrap();
+        assert_eq!(sample.service.nats.url, "nats://127.0.0.1:4222");
+        assert_eq!(sample.interval_ms, 0);
+    }
+
+    #[test]
+    fn env_overrides_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("sample.toml"),
+            "interval_ms = 250\n[nats]\nurl = \"nats://file:4222\"\n[http]\nbind = \"0.0.0.0:9000\"\n",
+        )
+        .unwrap();
+        let env = [
+            ("SOULSPOT__NATS__URL", "nats://shared:4222"),
+            ("SOULSPOT_SAMPLE__INTERVAL_MS", "750"),
+            ("SOULSPOT_OTHER__INTERVAL_MS", "1"),
+        ];
+        let sample: Sample = load("sample", &sources(dir.path(), &env)).unwrap();
+        assert_eq!(sample.service.nats.url, "nats://shared:4222");
+        assert_eq!(sample.interval_ms, 750);
+        assert_eq!(sample.service.http.bind, "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn a_module_variable_beats_the_shared_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = [
+            ("SOULSPOT__NATS__URL", "nats://shared:4222"),
+            ("SOULSPOT_SAMPLE__NATS__URL", "nats://mine:4222"),
+        ];
+        let sample: Sample = load("sample", &sources(dir.path(), &env)).unwrap();
+        assert_eq!(sample.service.nats.url, "nats://mine:4222");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_names_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = [("SOULSPOT_SAMPLE__INTERVAL_MS", "soon")];
+        let error = load::<Sample>("sample", &sources(dir.path(), &env)).unwrap_err();
+        assert!(error.to_string().contains("interval_ms"), "{error}");
+    }
+
+    #[test]
+    fn a_misspelt_key_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sample.toml"), "[nats]\nulr = \"nats://x:1\"\n").unwrap();
+        let error = load::<Sample>("sample", &sources(dir.path(), &[])).unwrap_err();
+        assert!(matches!(&error, SettingsError::UnknownKey { key, .. } if key == "nats.ulr"), "{error}");
+    }
+
+    #[test]
+    fn malformed_toml_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sample.toml"), "interval_ms = = 3\n").unwrap();
+        let error = load::<Sample>("sample", &sources(dir.path(), &[])).unwrap_err();
+        assert!(error.to_string().contains("sample"), "{error}");
+    }
+}

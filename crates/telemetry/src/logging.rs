@@ -1,0 +1,74 @@
+//! The tracing subscriber: JSON or pretty lines, filtered by `RUST_LOG` or the settings.
+
+use serde::{Deserialize, Serialize};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line, for collectors.
+    #[default]
+    Json,
+    /// Human-readable, for a terminal.
+    Pretty,
+}
+
+/// The `[telemetry]` section of every module's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TelemetrySettings {
+    pub format: LogFormat,
+    /// An `EnvFilter` directive; `RUST_LOG` wins when set.
+    pub filter: String,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Json,
+            filter: "info".to_owned(),
+        }
+    }
+}
+
+/// Kept alive by `main` for the life of the process; flushes what is buffered when dropped.
+#[must_use = "telemetry stops being flushed when the guard is dropped"]
+#[derive(Debug)]
+pub struct TelemetryGuard {
+    service: String,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        tracing::debug!(service = %self.service, "telemetry flushed");
+    }
+}
+
+/// Installs the global subscriber for `service`. A second call (as in tests that start
+/// several services in one process) keeps the first subscriber and is not an error.
+pub fn init(service: &str, settings: &TelemetrySettings) -> TelemetryGuard {
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&settings.filter))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(FmtSpan::NONE)
+        .with_target(true);
+    let installed = match settings.format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+        LogFormat::Pretty => builder.compact().try_init(),
+    };
+    if installed.is_ok() {
+        tracing::debug!(service, "telemetry initialised");
+    }
+    TelemetryGuard {
+        service: service.to_owned(),
+    }
+}

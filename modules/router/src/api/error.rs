@@ -1,0 +1,89 @@
+//! The API's one error boundary: each failure maps to a status and a stable code; the
+//! whole cause is logged, the client sees only the code and a message.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use soulspot_bus::RequestError;
+
+use crate::route::RouteError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("malformed json: {0}")]
+    BadJson(String),
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("request body exceeds {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error(transparent)]
+    Route(#[from] RouteError),
+    #[error("event store unavailable: {0}")]
+    EventStore(String),
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::BadJson(_) => (StatusCode::BAD_REQUEST, "bad_json"),
+            ApiError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::EventStore(_) => (StatusCode::SERVICE_UNAVAILABLE, "event_store_unavailable"),
+            ApiError::Route(route) => match route {
+                RouteError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "unknown_operation"),
+                RouteError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+                RouteError::ModuleNotAvailable { .. } => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "module_not_available")
+                }
+                RouteError::Rejected { code, .. } => (
+                    StatusCode::from_u16(*code)
+                        .ok()
+                        .filter(StatusCode::is_client_error)
+                        .unwrap_or(StatusCode::BAD_REQUEST),
+                    "rejected_by_module",
+                ),
+                RouteError::Exhausted { last, .. } => match last {
+                    RequestError::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "deadline_exceeded"),
+                    RequestError::NoResponders { .. } => {
+                        (StatusCode::SERVICE_UNAVAILABLE, "module_not_available")
+                    }
+                    _ => (StatusCode::BAD_GATEWAY, "module_failed"),
+                },
+            },
+        }
+    }
+
+    /// What the client may read: no subjects, no internal chains.
+    fn public_message(&self) -> String {
+        match self {
+            ApiError::Route(RouteError::Exhausted { operation, last }) => match last {
+                RequestError::Timeout { after, .. } => {
+                    format!("no provider of {operation} answered within {after:?}")
+                }
+                RequestError::Service { code, message, .. } => {
+                    format!("the provider of {operation} failed ({code}): {message}")
+                }
+                _ => format!("every provider of {operation} failed"),
+            },
+            ApiError::EventStore(_) => "the event store is unavailable".to_owned(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::error!(code, error = %self, "request failed");
+        } else {
+            tracing::info!(code, error = %self, "request refused");
+        }
+        let body = json!({"error": {"code": code, "message": self.public_message()}});
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,45 @@
+//! `GET /api/events?type=&limit=`: the most recent events from the store.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+use soulspot_contracts::EventEnvelope;
+
+use super::{ApiError, ApiState};
+
+const DEFAULT_LIMIT: usize = 50;
+const MAX_LIMIT: usize = 1_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct EventsQuery {
+    #[serde(rename = "type")]
+    event_type: Option<String>,
+    limit: Option<usize>,
+}
+
+pub(super) async fn recent_events(
+    State(state): State<ApiState>,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<EventEnvelope>>, ApiError> {
+    let Query(query) = query.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit > MAX_LIMIT {
+        return Err(ApiError::InvalidRequest(format!("limit must be at most {MAX_LIMIT}")));
+    }
+    let event_type = query.event_type.filter(|event_type| !event_type.is_empty());
+    if let Some(event_type) = &event_type {
+        let known = soulspot_contracts::contracts()
+            .map(|contracts| contracts.event(event_type).is_ok())
+            .unwrap_or(false);
+        if !known {
+            return Err(ApiError::NotFound(format!("unknown event type `{event_type}`")));
+        }
+    }
+    let events = state
+        .events
+        .recent_events(event_type.as_deref(), limit)
+        .await
+        .map_err(|error| ApiError::EventStore(error.to_string()))?;
+    Ok(Json(events))
+}

@@ -1,0 +1,92 @@
+//! Assembles the router: NATS connection, event bus, registry, health monitor, routing and
+//! the HTTP API on one listener.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use async_nats::Client;
+use soulspot_bus::EventBus;
+use soulspot_contracts::operations::modules;
+use soulspot_runtime::HealthChecks;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::api::{self, ApiState};
+use crate::monitor::HealthMonitor;
+use crate::registry::Registry;
+use crate::route::Router;
+use crate::settings::RouterSettings;
+
+/// A built router, listening and polling, until `run_until_stopped` returns.
+#[derive(Debug)]
+pub struct Application {
+    address: SocketAddr,
+    router: Arc<Router>,
+    client: Client,
+    _monitor: HealthMonitor,
+    server: JoinHandle<std::io::Result<()>>,
+    stop_server: oneshot::Sender<()>,
+}
+
+impl Application {
+    pub async fn build(settings: RouterSettings) -> anyhow::Result<Self> {
+        let client = soulspot_bus::connect(&settings.service.nats, modules::ROUTER).await?;
+        let events = EventBus::new(client.clone(), modules::ROUTER, &settings.service.events)
+            .await
+            .context("failed to open the event store")?;
+        let registry = Arc::new(Registry::default());
+        let monitor = HealthMonitor::start(client.clone(), registry.clone(), settings.router.clone())
+            .await
+            .context("failed to watch module announcements")?;
+        let router = Arc::new(Router::new(client.clone(), registry, settings.router.clone()));
+        let (listener, address) = soulspot_runtime::http::bind(&settings.service.http.bind)
+            .await
+            .with_context(|| format!("failed to bind {}", settings.service.http.bind))?;
+        let state = ApiState {
+            router: router.clone(),
+            events,
+            settings: settings.api.clone(),
+        };
+        let routes = api::routes(state).merge(soulspot_runtime::http::ops_routes(
+            client.clone(),
+            HealthChecks::default(),
+        ));
+        let (stop_server, stopped) = oneshot::channel();
+        let server = tokio::spawn(soulspot_runtime::http::serve(listener, routes, async {
+            let _ = stopped.await;
+        }));
+        tracing::info!(%address, "router listening");
+        Ok(Self {
+            address,
+            router,
+            client,
+            _monitor: monitor,
+            server,
+            stop_server,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The router itself, for callers in the same process (benchmarks, the pipeline).
+    pub fn router(&self) -> Arc<Router> {
+        self.router.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then drains HTTP requests and NATS.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        shutdown.await;
+        let _ = self.stop_server.send(());
+        self.server
+            .await
+            .context("http server task failed")?
+            .context("http server failed")?;
+        self.client.drain().await.context("failed to drain nats")?;
+        tracing::info!("router stopped");
+        Ok(())
+    }
+}

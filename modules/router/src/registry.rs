@@ -1,0 +1,324 @@
+//! What the router knows of the modules: their instances, capabilities and status, built
+//! from `$SRV.INFO` replies, health reports and up/down announcements.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::{PoisonError, RwLock};
+
+use async_nats::service::Info;
+use serde::Serialize;
+use soulspot_contracts::operations::metadata_keys;
+use soulspot_contracts::{HealthCheck, HealthReport, ModuleStatus, subjects};
+
+/// One capability endpoint of one module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    pub operation: String,
+    pub subject: String,
+    pub priority: u32,
+    pub required_modules: Vec<String>,
+}
+
+impl Endpoint {
+    /// Reads an endpoint's routing metadata; `None` for endpoints that are not capabilities.
+    fn from_info(info: &async_nats::service::endpoint::Info) -> Option<Self> {
+        let operation = info.metadata.get(metadata_keys::OPERATION)?.clone();
+        let priority = info
+            .metadata
+            .get(metadata_keys::PRIORITY)
+            .and_then(|priority| priority.parse().ok())
+            .unwrap_or(0);
+        let required_modules = info
+            .metadata
+            .get(metadata_keys::REQUIRED_MODULES)
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|module| !module.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Self {
+            operation,
+            subject: info.subject.clone(),
+            priority,
+            required_modules,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Instance {
+    pub id: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ModuleEntry {
+    status: ModuleStatus,
+    instances: BTreeMap<String, Instance>,
+    endpoints: Vec<Endpoint>,
+    checks: Vec<HealthCheck>,
+}
+
+/// A provider the router may try for an operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub module: String,
+    pub subject: String,
+    pub priority: u32,
+}
+
+/// The result of one poll: who answered `$SRV.INFO` and what each module's health said.
+#[derive(Debug, Default)]
+pub struct Observation {
+    pub infos: Vec<Info>,
+    /// `None`: the module did not answer its health endpoint.
+    pub health: BTreeMap<String, Option<HealthReport>>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    modules: BTreeMap<String, ModuleEntry>,
+    /// Operations for which the "no provider" warning was logged and not yet cleared.
+    warned: HashSet<String>,
+}
+
+/// The shared registry; cheap to read on every routed request.
+#[derive(Debug, Default)]
+pub struct Registry {
+    state: RwLock<State>,
+}
+
+impl Registry {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Replaces what is known with one poll's observation. A module that answered neither
+    /// `$SRV.INFO` nor its health endpoint becomes `inactive`.
+    pub fn apply(&self, observation: Observation) {
+        let mut seen: BTreeMap<String, ModuleEntry> = BTreeMap::new();
+        for info in &observation.infos {
+            let entry = seen.entry(info.name.clone()).or_default();
+            entry.instances.insert(
+                info.id.clone(),
+                Instance {
+                    id: info.id.clone(),
+                    version: info.version.clone(),
+                },
+            );
+            for endpoint in info.endpoints.iter().filter_map(Endpoint::from_info) {
+                if !entry.endpoints.contains(&endpoint) {
+                    entry.endpoints.push(endpoint);
+                }
+            }
+        }
+        let mut state = self.write();
+        for (name, entry) in state.modules.iter_mut() {
+            if !seen.contains_key(name) {
+                log_transition(name, entry.status, ModuleStatus::Inactive);
+                entry.status = ModuleStatus::Inactive;
+                entry.instances.clear();
+            }
+        }
+        for (name, mut entry) in seen {
+            let report = observation.health.get(&name).cloned().flatten();
+            entry.status = match &report {
+                Some(report) => report.status,
+                None => ModuleStatus::Degraded,
+            };
+            entry.checks = report.map(|report| report.checks).unwrap_or_else(|| {
+                vec![HealthCheck {
+                    name: "health endpoint".to_owned(),
+                    ok: false,
+                    detail: Some(format!("no answer on {}", subjects::health(&name))),
+                }]
+            });
+            let previous = state.modules.get(&name).map_or(ModuleStatus::Unknown, |old| old.status);
+            log_transition(&name, previous, entry.status);
+            state.modules.insert(name, entry);
+        }
+        let available: Vec<String> = state
+            .warned
+            .iter()
+            .filter(|operation| !candidates_in(&state, operation).is_empty())
+            .cloned()
+            .collect();
+        for operation in available {
+            state.warned.remove(&operation);
+        }
+    }
+
+    /// An instance said it stopped: forget it, and mark the module inactive if it was the last.
+    pub fn remove_instance(&self, module: &str, instance_id: &str) {
+        let mut state = self.write();
+        if let Some(entry) = state.modules.get_mut(module) {
+            entry.instances.remove(instance_id);
+            if entry.instances.is_empty() {
+                log_transition(module, entry.status, ModuleStatus::Inactive);
+                entry.status = ModuleStatus::Inactive;
+            }
+        }
+    }
+
+    /// A request found nobody listening: the module is gone until a poll says otherwise.
+    pub fn mark_unreachable(&self, module: &str) {
+        if let Some(entry) = self.write().modules.get_mut(module) {
+            log_transition(module, entry.status, ModuleStatus::Inactive);
+            entry.status = ModuleStatus::Inactive;
+        }
+    }
+
+    /// Providers of `operation` that may be tried now, best first.
+    pub fn candidates(&self, operation: &str) -> Vec<Candidate> {
+        candidates_in(&self.read(), operation)
+    }
+
+    /// `true` the first time an operation is found without a provider, and again only after
+    /// a provider has come back in between.
+    pub fn should_warn_missing(&self, operation: &str) -> bool {
+        self.write().warned.insert(operation.to_owned())
+    }
+
+    /// Clears the warning once a provider answers again.
+    pub fn provider_answered(&self, operation: &str) {
+        self.write().warned.remove(operation);
+    }
+
+    /// Modules offering `operation` whatever their status, with that status.
+    pub fn providers(&self, operation: &str) -> Vec<(String, ModuleStatus)> {
+        self.read()
+            .modules
+            .iter()
+            .filter(|(_, entry)| entry.endpoints.iter().any(|e| e.operation == operation))
+            .map(|(name, entry)| (name.clone(), entry.status))
+            .collect()
+    }
+
+    pub fn status_of(&self, module: &str) -> ModuleStatus {
+        self.read()
+            .modules
+            .get(module)
+            .map_or(ModuleStatus::Unknown, |entry| entry.status)
+    }
+
+    /// The modules that have been seen at least once.
+    pub fn module_names(&self) -> Vec<String> {
+        self.read().modules.keys().cloned().collect()
+    }
+
+    pub fn snapshot(&self) -> StatusReport {
+        let state = self.read();
+        let modules = state
+            .modules
+            .iter()
+            .map(|(name, entry)| {
+                let module = ModuleView {
+                    name: name.clone(),
+                    status: entry.status,
+                    instances: entry.instances.values().cloned().collect(),
+                    capabilities: entry.endpoints.clone(),
+                    checks: entry.checks.clone(),
+                };
+                (name.clone(), module)
+            })
+            .collect::<BTreeMap<_, _>>();
+        let mut capabilities: BTreeMap<String, Vec<ProviderView>> = BTreeMap::new();
+        for (name, entry) in &state.modules {
+            for endpoint in &entry.endpoints {
+                capabilities
+                    .entry(endpoint.operation.clone())
+                    .or_default()
+                    .push(ProviderView {
+                        module: name.clone(),
+                        priority: endpoint.priority,
+                        status: entry.status,
+                    });
+            }
+        }
+        for providers in capabilities.values_mut() {
+            providers.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.module.cmp(&b.module)));
+        }
+        let (active, inactive): (Vec<_>, Vec<_>) = modules
+            .values()
+            .partition(|module| module.status.is_routable());
+        StatusReport {
+            active: active.iter().map(|module| module.name.clone()).collect(),
+            inactive: inactive.iter().map(|module| module.name.clone()).collect(),
+            modules: modules.into_values().collect(),
+            capabilities,
+        }
+    }
+}
+
+fn candidates_in(state: &State, operation: &str) -> Vec<Candidate> {
+    let routable = |module: &str| {
+        state
+            .modules
+            .get(module)
+            .is_some_and(|entry| entry.status.is_routable())
+    };
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut offered: BTreeSet<&str> = BTreeSet::new();
+    for (name, entry) in &state.modules {
+        if !entry.status.is_routable() || offered.contains(name.as_str()) {
+            continue;
+        }
+        let usable = entry.endpoints.iter().find(|endpoint| {
+            endpoint.operation == operation
+                && endpoint.required_modules.iter().all(|required| routable(required))
+        });
+        if let Some(endpoint) = usable {
+            offered.insert(name);
+            candidates.push(Candidate {
+                module: name.clone(),
+                subject: endpoint.subject.clone(),
+                priority: endpoint.priority,
+            });
+        }
+    }
+    candidates.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.module.cmp(&b.module)));
+    candidates
+}
+
+fn log_transition(module: &str, from: ModuleStatus, to: ModuleStatus) {
+    if from == to {
+        return;
+    }
+    if to.is_routable() {
+        tracing::info!(module, from = from.as_str(), to = to.as_str(), "module status changed");
+    } else {
+        tracing::warn!(module, from = from.as_str(), to = to.as_str(), "module status changed");
+    }
+}
+
+/// `GET /api/modules/status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub modules: Vec<ModuleView>,
+    /// Operation → providers, best first.
+    pub capabilities: BTreeMap<String, Vec<ProviderView>>,
+    pub active: Vec<String>,
+    pub inactive: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModuleView {
+    pub name: String,
+    pub status: ModuleStatus,
+    pub instances: Vec<Instance>,
+    pub capabilities: Vec<Endpoint>,
+    pub checks: Vec<HealthCheck>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderView {
+    pub module: String,
+    pub priority: u32,
+    pub status: ModuleStatus,
+}
