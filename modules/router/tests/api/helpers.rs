@@ -1,0 +1,233 @@
+//! `spawn_app()`: a router on a random port over its own nats-server, and typed helpers to
+//! start provider modules and call the API.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use soulspot_bus::testing::NatsServer;
+use soulspot_bus::{EventBus, EventStoreSettings, NatsSettings};
+use soulspot_router::settings::RoutingSettings;
+use soulspot_router::{Application, RouterSettings};
+use soulspot_runtime::{CallContext, Capability, ModuleBuilder, RunningModule, ServiceError};
+
+pub const HEALTH_INTERVAL: Duration = Duration::from_millis(500);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_millis(400);
+
+pub struct TestApp {
+    pub nats: NatsServer,
+    pub address: SocketAddr,
+    pub http: reqwest::Client,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let nats = NatsServer::start().unwrap();
+    let mut settings = RouterSettings::default();
+    settings.service.nats.url = nats.url();
+    settings.service.http.bind = "127.0.0.1:0".to_owned();
+    settings.api.max_body_bytes = 8 * 1024;
+    settings.router = RoutingSettings {
+        health_interval_ms: HEALTH_INTERVAL.as_millis() as u64,
+        discovery_window_ms: 100,
+        request_timeout_ms: REQUEST_TIMEOUT.as_millis() as u64,
+        max_attempts: 2,
+        backoff_base_ms: 20,
+        backoff_max_ms: 100,
+    };
+    let application = Application::build(settings).await.unwrap();
+    let address = application.address();
+    tokio::spawn(application.run_until_stopped(std::future::pending()));
+    TestApp {
+        nats,
+        address,
+        http: reqwest::Client::new(),
+    }
+}
+
+/// How a test provider answers `search.track`.
+#[derive(Clone, Copy)]
+pub enum Behaviour {
+    /// A track titled after the module.
+    Answer,
+    /// 422: the query is refused as bad input.
+    Refuse,
+    /// 500: the provider is broken.
+    Fail,
+    /// Never answers within the router's deadline.
+    Hang,
+}
+
+pub struct Provider {
+    pub module: RunningModule,
+    pub calls: Arc<AtomicUsize>,
+}
+
+impl Provider {
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Dies without announcing it: the connection closes, nothing answers any more.
+    pub async fn crash(self) {
+        let client = self.module.client().clone();
+        drop(self.module);
+        client.drain().await.unwrap();
+    }
+}
+
+impl TestApp {
+    pub async fn nats_client(&self) -> async_nats::Client {
+        let settings = NatsSettings {
+            url: self.nats.url(),
+            ..NatsSettings::default()
+        };
+        soulspot_bus::connect(&settings, "test").await.unwrap()
+    }
+
+    pub async fn event_bus(&self) -> EventBus {
+        EventBus::new(self.nats_client().await, "soulseek", &EventStoreSettings::default())
+            .await
+            .unwrap()
+    }
+
+    /// Starts a `search.track` provider named `module` at `priority`.
+    pub async fn start_search_provider(
+        &self,
+        module: &'static str,
+        priority: u32,
+        behaviour: Behaviour,
+        required: &[&str],
+    ) -> Provider {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = calls.clone();
+        let capability = Capability::new("search.track", priority, move |_: CallContext, _: Value| {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                match behaviour {
+                    Behaviour::Answer => Ok(json!({"tracks": [{"title": module, "artist": "test"}]})),
+                    Behaviour::Refuse => Err(ServiceError::new(422, "query too vague")),
+                    Behaviour::Fail => Err(ServiceError::internal("index corrupted")),
+                    Behaviour::Hang => {
+                        tokio::time::sleep(REQUEST_TIMEOUT * 10).await;
+                        Ok(json!({"tracks": []}))
+                    }
+                }
+            }
+        })
+        .requires(required);
+        let module = ModuleBuilder::new(module, "0.1.0")
+            .capability(capability)
+            .start(self.nats_client().await)
+            .await
+            .unwrap();
+        Provider { module, calls }
+    }
+
+    /// A module with some other capability, to satisfy `required_modules`.
+    pub async fn start_plain_module(&self, module: &str) -> RunningModule {
+        let capability = Capability::new("library.stats", 1, |_: CallContext, _: Value| async {
+            Ok::<_, ServiceError>(json!({"tracks": 0, "artists": 0, "albums": 0, "total_bytes": 0}))
+        });
+        ModuleBuilder::new(module, "0.1.0")
+            .capability(capability)
+            .start(self.nats_client().await)
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_operation(&self, operation: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("http://{}/api/operations/{operation}", self.address))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Searches and returns the title of the first track, i.e. which provider answered.
+    pub async fn search(&self) -> String {
+        let (status, body) = self.post_operation("search.track", r#"{"query": "teardrop"}"#).await;
+        assert_eq!(status, 200, "{body}");
+        body["tracks"][0]["title"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let response = self.http.get(format!("http://{}{path}", self.address)).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn module_status(&self, module: &str) -> String {
+        let (_, status) = self.get("/api/modules/status").await;
+        status["modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["name"] == module)
+            .map_or_else(|| "unknown".to_owned(), |entry| entry["status"].as_str().unwrap().to_owned())
+    }
+
+    /// Waits until `module` shows `status`; returns how long it took, or panics after `limit`.
+    pub async fn wait_for_status(&self, module: &str, status: &str, limit: Duration) -> Duration {
+        let started = Instant::now();
+        loop {
+            if self.module_status(module).await == status {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < limit,
+                "{module} not {status} within {limit:?} (is {})",
+                self.module_status(module).await
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Warnings logged while installed (thread-local: use a current-thread runtime).
+#[derive(Clone, Default)]
+pub struct CapturedWarnings(Arc<Mutex<Vec<BTreeMap<String, String>>>>);
+
+impl CapturedWarnings {
+    pub fn with_message(&self, message: &str) -> Vec<BTreeMap<String, String>> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|fields| fields.get("message").map(String::as_str) == Some(message))
+            .cloned()
+            .collect()
+    }
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CapturedWarnings {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if *event.metadata().level() != tracing::Level::WARN {
+            return;
+        }
+        let mut fields = FieldMap::default();
+        event.record(&mut fields);
+        self.0.lock().unwrap().push(fields.0);
+    }
+}
+
+#[derive(Default)]
+struct FieldMap(BTreeMap<String, String>);
+
+impl tracing::field::Visit for FieldMap {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+}
