@@ -84,7 +84,9 @@ fn options(client_name: &str) -> ConnectOptions {
             async move {
                 match event {
                     Event::Connected => tracing::info!(client = %name, "nats connection restored"),
-                    Event::Disconnected => tracing::warn!(client = %name, "nats connection lost, reconnecting"),
+                    Event::Disconnected => {
+                        tracing::warn!(client = %name, "nats connection lost, reconnecting")
+                    }
                     other => tracing::debug!(client = %name, event = %other, "nats client event"),
                 }
             }

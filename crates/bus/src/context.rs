@@ -39,7 +39,9 @@ impl MessageContext {
         if let Some(correlation_id) = &self.correlation_id {
             headers.insert(CORRELATION_HEADER, correlation_id.as_str());
         }
-        let trace = self.trace.map_or_else(TraceContext::new_root, |trace| trace.child());
+        let trace = self
+            .trace
+            .map_or_else(TraceContext::new_root, |trace| trace.child());
         headers.insert(TRACEPARENT_HEADER, trace.to_string().as_str());
     }
 
@@ -52,7 +54,9 @@ impl MessageContext {
 
     /// The trace id as log fields show it, or empty when there is none.
     pub fn trace_id(&self) -> String {
-        self.trace.map(|trace| trace.trace_id_hex()).unwrap_or_default()
+        self.trace
+            .map(|trace| trace.trace_id_hex())
+            .unwrap_or_default()
     }
 }
 
@@ -70,6 +74,9 @@ mod tests {
 
     #[test]
     fn a_message_without_headers_has_an_empty_context() {
-        assert_eq!(MessageContext::from_headers(None), MessageContext::default());
+        assert_eq!(
+            MessageContext::from_headers(None),
+            MessageContext::default()
+        );
     }
 }

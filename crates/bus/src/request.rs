@@ -160,7 +160,9 @@ mod tests {
         assert_eq!(service_error(400).class(), ErrorClass::Client);
         assert_eq!(service_error(422).class(), ErrorClass::Client);
         assert_eq!(service_error(500).class(), ErrorClass::Server);
-        let no_responders = RequestError::NoResponders { subject: "s".into() };
+        let no_responders = RequestError::NoResponders {
+            subject: "s".into(),
+        };
         assert_eq!(no_responders.class(), ErrorClass::Server);
     }
 

@@ -17,7 +17,10 @@ use crate::context::MessageContext;
 use crate::events::{EventPublisher, PublishError};
 
 /// Where the project installs its own server (`make tools`).
-const PROJECT_NATS_SERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.tools/venv/bin/nats-server");
+const PROJECT_NATS_SERVER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../.tools/venv/bin/nats-server"
+);
 
 /// A `nats-server` with JetStream on a free loopback port and its own store directory,
 /// killed when dropped.
@@ -29,7 +32,9 @@ pub struct NatsServer {
 
 impl std::fmt::Debug for NatsServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NatsServer").field("port", &self.port).finish()
+        f.debug_struct("NatsServer")
+            .field("port", &self.port)
+            .finish()
     }
 }
 
@@ -152,9 +157,16 @@ impl RecordingBus {
 }
 
 impl EventPublisher for RecordingBus {
-    async fn publish(&self, event: EventEnvelope, _context: &MessageContext) -> Result<(), PublishError> {
-        soulspot_contracts::contracts()?
-            .validate_event(&event.event_type, &event.schema_version, &event.data)?;
+    async fn publish(
+        &self,
+        event: EventEnvelope,
+        _context: &MessageContext,
+    ) -> Result<(), PublishError> {
+        soulspot_contracts::contracts()?.validate_event(
+            &event.event_type,
+            &event.schema_version,
+            &event.data,
+        )?;
         self.published
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

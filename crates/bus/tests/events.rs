@@ -1,6 +1,8 @@
 //! Events over a real nats-server: validation, fan-out to durable consumers, isolation of
 //! failing handlers, catch-up, dead letters and context propagation.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +23,9 @@ async fn bus(server: &NatsServer, module: &str) -> EventBus {
         ..NatsSettings::default()
     };
     let client = soulspot_bus::connect(&settings, module).await.unwrap();
-    EventBus::new(client, module, &EventStoreSettings::default()).await.unwrap()
+    EventBus::new(client, module, &EventStoreSettings::default())
+        .await
+        .unwrap()
 }
 
 fn started(download_id: &str) -> Value {
@@ -34,16 +38,25 @@ fn started(download_id: &str) -> Value {
 }
 
 /// Subscribes `consumer` and forwards every received event to the returned channel.
-async fn forward(bus: &EventBus, consumer: &str) -> (soulspot_bus::Subscription, mpsc::UnboundedReceiver<ReceivedEvent>) {
+async fn forward(
+    bus: &EventBus,
+    consumer: &str,
+) -> (
+    soulspot_bus::Subscription,
+    mpsc::UnboundedReceiver<ReceivedEvent>,
+) {
     let (sender, receiver) = mpsc::unbounded_channel();
     let subscription = bus
-        .subscribe(SubscribeOptions::new(consumer, "download.started"), move |event| {
-            let sender = sender.clone();
-            async move {
-                sender.send(event).map_err(HandlerError::new)?;
-                Ok(())
-            }
-        })
+        .subscribe(
+            SubscribeOptions::new(consumer, "download.started"),
+            move |event| {
+                let sender = sender.clone();
+                async move {
+                    sender.send(event).map_err(HandlerError::new)?;
+                    Ok(())
+                }
+            },
+        )
         .await
         .unwrap();
     (subscription, receiver)
@@ -61,8 +74,13 @@ async fn an_event_that_violates_its_schema_is_rejected_and_not_stored() {
     let server = NatsServer::start().unwrap();
     let bus = bus(&server, "soulseek").await;
 
-    let event = bus.event("download.started", json!({"download_id": "d1"})).unwrap();
-    let error = bus.publish(event, &MessageContext::default()).await.unwrap_err();
+    let event = bus
+        .event("download.started", json!({"download_id": "d1"}))
+        .unwrap();
+    let error = bus
+        .publish(event, &MessageContext::default())
+        .await
+        .unwrap_err();
 
     assert!(matches!(error, PublishError::Invalid(_)), "{error}");
     assert!(error.to_string().contains("track"), "{error}");
@@ -84,7 +102,10 @@ async fn a_valid_event_reaches_two_subscribers_with_its_correlation_and_trace() 
     let (_b, mut second) = forward(&bus, "spotify").await;
     let context = MessageContext::new_root(Some("job-7".into()));
 
-    let event = bus.event("download.started", started("d1")).unwrap().with_correlation_id("job-7");
+    let event = bus
+        .event("download.started", started("d1"))
+        .unwrap()
+        .with_correlation_id("job-7");
     bus.publish(event.clone(), &context).await.unwrap();
 
     for receiver in [&mut first, &mut second] {
@@ -102,29 +123,39 @@ async fn a_panicking_handler_does_not_stop_the_other_nor_its_own_subscription() 
     let bus = bus(&server, "soulseek").await;
     let (sender, mut survivor_received) = mpsc::unbounded_channel::<String>();
     let _panicking = bus
-        .subscribe(SubscribeOptions::new("fragile", "download.started"), move |event| {
-            let sender = sender.clone();
-            async move {
-                let id = event.envelope.data["download_id"].as_str().unwrap_or_default().to_owned();
-                if id == "boom" {
-                    panic!("handler exploded on purpose");
+        .subscribe(
+            SubscribeOptions::new("fragile", "download.started"),
+            move |event| {
+                let sender = sender.clone();
+                async move {
+                    let id = event.envelope.data["download_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    if id == "boom" {
+                        panic!("handler exploded on purpose");
+                    }
+                    sender.send(id).map_err(HandlerError::new)?;
+                    Ok(())
                 }
-                sender.send(id).map_err(HandlerError::new)?;
-                Ok(())
-            }
-        })
+            },
+        )
         .await
         .unwrap();
     let (_other, mut other) = forward(&bus, "sturdy").await;
 
     for id in ["boom", "after"] {
         let event = bus.event("download.started", started(id)).unwrap();
-        bus.publish(event, &MessageContext::default()).await.unwrap();
+        bus.publish(event, &MessageContext::default())
+            .await
+            .unwrap();
     }
 
     assert_eq!(next(&mut other).await.envelope.data["download_id"], "boom");
     assert_eq!(next(&mut other).await.envelope.data["download_id"], "after");
-    let survived = tokio::time::timeout(WAIT, survivor_received.recv()).await.unwrap();
+    let survived = tokio::time::timeout(WAIT, survivor_received.recv())
+        .await
+        .unwrap();
     assert_eq!(survived.as_deref(), Some("after"));
 }
 
@@ -133,7 +164,9 @@ async fn a_consumer_started_after_the_publish_still_receives_the_event() {
     let server = NatsServer::start().unwrap();
     let bus = bus(&server, "soulseek").await;
     let event = bus.event("download.started", started("early")).unwrap();
-    bus.publish(event.clone(), &MessageContext::default()).await.unwrap();
+    bus.publish(event.clone(), &MessageContext::default())
+        .await
+        .unwrap();
 
     let (_late, mut late) = forward(&bus, "late").await;
 
@@ -146,40 +179,73 @@ async fn a_consumer_that_was_down_receives_what_it_missed() {
     let bus = bus(&server, "soulseek").await;
     let (subscription, mut receiver) = forward(&bus, "library").await;
     let first = bus.event("download.started", started("one")).unwrap();
-    bus.publish(first, &MessageContext::default()).await.unwrap();
-    assert_eq!(next(&mut receiver).await.envelope.data["download_id"], "one");
+    bus.publish(first, &MessageContext::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut receiver).await.envelope.data["download_id"],
+        "one"
+    );
     drop(subscription);
 
     let missed = bus.event("download.started", started("two")).unwrap();
-    bus.publish(missed.clone(), &MessageContext::default()).await.unwrap();
+    bus.publish(missed.clone(), &MessageContext::default())
+        .await
+        .unwrap();
     let (_again, mut again) = forward(&bus, "library").await;
 
     let received = next(&mut again).await;
-    assert_eq!(received.envelope.event_id, missed.event_id, "only the missed event is redelivered");
+    assert_eq!(
+        received.envelope.event_id, missed.event_id,
+        "only the missed event is redelivered"
+    );
 }
 
 #[tokio::test]
 async fn an_invalid_event_on_the_consumer_side_lands_in_the_dead_letter_subject() {
     let server = NatsServer::start().unwrap();
     let bus = bus(&server, "soulseek").await;
-    let mut dead_letters = bus.client().subscribe("soulspot.dlq.library").await.unwrap();
+    let mut dead_letters = bus
+        .client()
+        .subscribe("soulspot.dlq.library")
+        .await
+        .unwrap();
     let (_subscription, mut received) = forward(&bus, "library").await;
     let mut forged = bus.event("download.started", started("x")).unwrap();
     forged.data = json!({"download_id": 42});
     let jetstream = async_nats::jetstream::new(bus.client().clone());
     jetstream
-        .publish(forged.subject(), serde_json::to_vec(&forged).unwrap().into())
+        .publish(
+            forged.subject(),
+            serde_json::to_vec(&forged).unwrap().into(),
+        )
         .await
         .unwrap()
         .await
         .unwrap();
     let valid = bus.event("download.started", started("fine")).unwrap();
-    bus.publish(valid.clone(), &MessageContext::default()).await.unwrap();
+    bus.publish(valid.clone(), &MessageContext::default())
+        .await
+        .unwrap();
 
-    let letter = tokio::time::timeout(WAIT, dead_letters.next()).await.unwrap().unwrap();
+    let letter = tokio::time::timeout(WAIT, dead_letters.next())
+        .await
+        .unwrap()
+        .unwrap();
     let body: Value = serde_json::from_slice(&letter.payload).unwrap();
-    assert!(body["reason"].as_str().unwrap().contains("download.started"), "{body}");
-    assert!(body["payload"].as_str().unwrap().contains(&forged.event_id.to_string()));
+    assert!(
+        body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("download.started"),
+        "{body}"
+    );
+    assert!(
+        body["payload"]
+            .as_str()
+            .unwrap()
+            .contains(&forged.event_id.to_string())
+    );
     assert_eq!(next(&mut received).await.envelope.event_id, valid.event_id);
 }
 
@@ -201,9 +267,14 @@ async fn a_handler_that_keeps_failing_is_dead_lettered_after_its_last_delivery()
         .unwrap();
 
     let event = bus.event("download.started", started("d")).unwrap();
-    bus.publish(event, &MessageContext::default()).await.unwrap();
+    bus.publish(event, &MessageContext::default())
+        .await
+        .unwrap();
 
-    let letter = tokio::time::timeout(WAIT, dead_letters.next()).await.unwrap().unwrap();
+    let letter = tokio::time::timeout(WAIT, dead_letters.next())
+        .await
+        .unwrap()
+        .unwrap();
     let body: Value = serde_json::from_slice(&letter.payload).unwrap();
     assert_eq!(body["reason"], "library volume not mounted");
     assert_eq!(body["deliveries"], 2);
@@ -217,13 +288,20 @@ async fn recent_events_are_most_recent_first_and_filtered_by_type() {
     let mut published = Vec::new();
     for id in ["a", "b", "c"] {
         let event = bus.event("download.started", started(id)).unwrap();
-        bus.publish(event.clone(), &MessageContext::default()).await.unwrap();
+        bus.publish(event.clone(), &MessageContext::default())
+            .await
+            .unwrap();
         published.push(event.event_id);
     }
     let progress = bus
-        .event("download.progress", json!({"download_id": "a", "bytes_transferred": 1, "size": 2, "percent": 50.0}))
+        .event(
+            "download.progress",
+            json!({"download_id": "a", "bytes_transferred": 1, "size": 2, "percent": 50.0}),
+        )
         .unwrap();
-    bus.publish(progress.clone(), &MessageContext::default()).await.unwrap();
+    bus.publish(progress.clone(), &MessageContext::default())
+        .await
+        .unwrap();
 
     let latest_two: Vec<_> = bus
         .recent_events(Some("download.started"), 2)
@@ -243,18 +321,35 @@ async fn publishing_the_same_event_twice_stores_it_once() {
     let server = NatsServer::start().unwrap();
     let bus = bus(&server, "soulseek").await;
     let event = bus.event("download.started", started("dup")).unwrap();
-    bus.publish(event.clone(), &MessageContext::default()).await.unwrap();
-    bus.publish(event, &MessageContext::default()).await.unwrap();
+    bus.publish(event.clone(), &MessageContext::default())
+        .await
+        .unwrap();
+    bus.publish(event, &MessageContext::default())
+        .await
+        .unwrap();
     assert_eq!(bus.recent_events(None, 10).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn the_recording_bus_validates_and_records_what_was_published() {
     let recording = soulspot_bus::testing::RecordingBus::default();
-    let version = soulspot_contracts::contracts().unwrap().event_version("download.started").unwrap();
-    let good = soulspot_contracts::EventEnvelope::new("download.started", version, "test", started("r"));
-    let bad = soulspot_contracts::EventEnvelope::new("download.started", version, "test", json!({}));
-    recording.publish(good, &MessageContext::default()).await.unwrap();
-    assert!(recording.publish(bad, &MessageContext::default()).await.is_err());
+    let version = soulspot_contracts::contracts()
+        .unwrap()
+        .event_version("download.started")
+        .unwrap();
+    let good =
+        soulspot_contracts::EventEnvelope::new("download.started", version, "test", started("r"));
+    let bad =
+        soulspot_contracts::EventEnvelope::new("download.started", version, "test", json!({}));
+    recording
+        .publish(good, &MessageContext::default())
+        .await
+        .unwrap();
+    assert!(
+        recording
+            .publish(bad, &MessageContext::default())
+            .await
+            .is_err()
+    );
     assert_eq!(recording.of_type("download.started").len(), 1);
 }

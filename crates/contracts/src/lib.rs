@@ -13,6 +13,6 @@ pub mod version;
 
 pub use envelope::EventEnvelope;
 pub use module::{HealthCheck, HealthReport, ModuleAnnouncement, ModuleStatus};
-pub use schema::{Contracts, ContractError, SchemaViolation, contracts};
+pub use schema::{ContractError, Contracts, SchemaViolation, contracts};
 pub use track::{FileRef, TrackRef};
 pub use version::SchemaVersion;

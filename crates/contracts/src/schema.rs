@@ -15,22 +15,70 @@ use crate::version::SchemaVersion;
 
 /// The contract files, embedded so every binary carries the schemas it was built with.
 const CONTRACT_FILES: &[(&str, &str)] = &[
-    ("events/download.started.yaml", include_str!("../../../contracts/events/download.started.yaml")),
-    ("events/download.progress.yaml", include_str!("../../../contracts/events/download.progress.yaml")),
-    ("events/download.completed.yaml", include_str!("../../../contracts/events/download.completed.yaml")),
-    ("events/download.failed.yaml", include_str!("../../../contracts/events/download.failed.yaml")),
-    ("events/download.completed.for_source.yaml", include_str!("../../../contracts/events/download.completed.for_source.yaml")),
-    ("events/pipeline.completed.yaml", include_str!("../../../contracts/events/pipeline.completed.yaml")),
-    ("events/pipeline.failed.yaml", include_str!("../../../contracts/events/pipeline.failed.yaml")),
-    ("events/module.announcement.yaml", include_str!("../../../contracts/events/module.announcement.yaml")),
-    ("capabilities/health.yaml", include_str!("../../../contracts/capabilities/health.yaml")),
-    ("capabilities/search.track.yaml", include_str!("../../../contracts/capabilities/search.track.yaml")),
-    ("capabilities/playlist.tracks.yaml", include_str!("../../../contracts/capabilities/playlist.tracks.yaml")),
-    ("capabilities/download.track.yaml", include_str!("../../../contracts/capabilities/download.track.yaml")),
-    ("capabilities/enrich.metadata.yaml", include_str!("../../../contracts/capabilities/enrich.metadata.yaml")),
-    ("capabilities/import.track.yaml", include_str!("../../../contracts/capabilities/import.track.yaml")),
-    ("capabilities/library.stats.yaml", include_str!("../../../contracts/capabilities/library.stats.yaml")),
-    ("capabilities/notify.track_ready.yaml", include_str!("../../../contracts/capabilities/notify.track_ready.yaml")),
+    (
+        "events/download.started.yaml",
+        include_str!("../../../contracts/events/download.started.yaml"),
+    ),
+    (
+        "events/download.progress.yaml",
+        include_str!("../../../contracts/events/download.progress.yaml"),
+    ),
+    (
+        "events/download.completed.yaml",
+        include_str!("../../../contracts/events/download.completed.yaml"),
+    ),
+    (
+        "events/download.failed.yaml",
+        include_str!("../../../contracts/events/download.failed.yaml"),
+    ),
+    (
+        "events/download.completed.for_source.yaml",
+        include_str!("../../../contracts/events/download.completed.for_source.yaml"),
+    ),
+    (
+        "events/pipeline.completed.yaml",
+        include_str!("../../../contracts/events/pipeline.completed.yaml"),
+    ),
+    (
+        "events/pipeline.failed.yaml",
+        include_str!("../../../contracts/events/pipeline.failed.yaml"),
+    ),
+    (
+        "events/module.announcement.yaml",
+        include_str!("../../../contracts/events/module.announcement.yaml"),
+    ),
+    (
+        "capabilities/health.yaml",
+        include_str!("../../../contracts/capabilities/health.yaml"),
+    ),
+    (
+        "capabilities/search.track.yaml",
+        include_str!("../../../contracts/capabilities/search.track.yaml"),
+    ),
+    (
+        "capabilities/playlist.tracks.yaml",
+        include_str!("../../../contracts/capabilities/playlist.tracks.yaml"),
+    ),
+    (
+        "capabilities/download.track.yaml",
+        include_str!("../../../contracts/capabilities/download.track.yaml"),
+    ),
+    (
+        "capabilities/enrich.metadata.yaml",
+        include_str!("../../../contracts/capabilities/enrich.metadata.yaml"),
+    ),
+    (
+        "capabilities/import.track.yaml",
+        include_str!("../../../contracts/capabilities/import.track.yaml"),
+    ),
+    (
+        "capabilities/library.stats.yaml",
+        include_str!("../../../contracts/capabilities/library.stats.yaml"),
+    ),
+    (
+        "capabilities/notify.track_ready.yaml",
+        include_str!("../../../contracts/capabilities/notify.track_ready.yaml"),
+    ),
 ];
 
 /// A contract file could not be loaded: a build defect, reported with the file's name.
@@ -106,19 +154,28 @@ pub struct Message {
 }
 
 impl Message {
-    fn compile(file: &'static str, message: &'static str, raw: RawMessage) -> Result<Self, ContractError> {
-        let validator = jsonschema::validator_for(&raw.schema).map_err(|error| ContractError::Schema {
-            file,
-            message,
-            reason: error.to_string(),
-        })?;
+    fn compile(
+        file: &'static str,
+        message: &'static str,
+        raw: RawMessage,
+    ) -> Result<Self, ContractError> {
+        let validator =
+            jsonschema::validator_for(&raw.schema).map_err(|error| ContractError::Schema {
+                file,
+                message,
+                reason: error.to_string(),
+            })?;
         let compiled = Self {
             validator,
             example: raw.example,
         };
         compiled
             .check(&compiled.example)
-            .map_err(|reason| ContractError::Example { file, message, reason })?;
+            .map_err(|reason| ContractError::Example {
+                file,
+                message,
+                reason,
+            })?;
         Ok(compiled)
     }
 
@@ -129,7 +186,11 @@ impl Message {
             .iter_errors(value)
             .map(|error| {
                 let path = error.instance_path().to_string();
-                let at = if path.is_empty() { "/".to_owned() } else { path };
+                let at = if path.is_empty() {
+                    "/".to_owned()
+                } else {
+                    path
+                };
                 format!("at {at}: {error}")
             })
             .collect();
@@ -141,10 +202,11 @@ impl Message {
     }
 
     fn validate(&self, name: &str, value: &Value) -> Result<(), SchemaViolation> {
-        self.check(value).map_err(|details| SchemaViolation::Invalid {
-            name: name.to_owned(),
-            details,
-        })
+        self.check(value)
+            .map_err(|details| SchemaViolation::Invalid {
+                name: name.to_owned(),
+                details,
+            })
     }
 
     /// The example the contract ships, valid by construction.
@@ -176,7 +238,10 @@ impl std::fmt::Debug for Contracts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Contracts")
             .field("events", &self.events.keys().collect::<Vec<_>>())
-            .field("capabilities", &self.capabilities.keys().collect::<Vec<_>>())
+            .field(
+                "capabilities",
+                &self.capabilities.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -202,8 +267,8 @@ impl Contracts {
         let mut events = HashMap::new();
         let mut capabilities = HashMap::new();
         for (file, text) in CONTRACT_FILES {
-            let raw: RawContract =
-                serde_yaml::from_str(text).map_err(|source| ContractError::Yaml { file, source })?;
+            let raw: RawContract = serde_yaml::from_str(text)
+                .map_err(|source| ContractError::Yaml { file, source })?;
             let version = raw
                 .version
                 .parse()
@@ -216,19 +281,36 @@ impl Contracts {
                 ("capability", None, Some(request), Some(reply)) => {
                     let request = Message::compile(file, "request", request)?;
                     let reply = Message::compile(file, "reply", reply)?;
-                    capabilities.insert(raw.name, CapabilityContract { version, request, reply });
+                    capabilities.insert(
+                        raw.name,
+                        CapabilityContract {
+                            version,
+                            request,
+                            reply,
+                        },
+                    );
                 }
-                _ => return Err(ContractError::Kind { file, kind: raw.kind }),
+                _ => {
+                    return Err(ContractError::Kind {
+                        file,
+                        kind: raw.kind,
+                    });
+                }
             }
         }
-        Ok(Self { events, capabilities })
+        Ok(Self {
+            events,
+            capabilities,
+        })
     }
 
     pub fn event(&self, event_type: &str) -> Result<&EventContract, SchemaViolation> {
-        self.events.get(event_type).ok_or_else(|| SchemaViolation::Unknown {
-            kind: "event",
-            name: event_type.to_owned(),
-        })
+        self.events
+            .get(event_type)
+            .ok_or_else(|| SchemaViolation::Unknown {
+                kind: "event",
+                name: event_type.to_owned(),
+            })
     }
 
     pub fn capability(&self, operation: &str) -> Result<&CapabilityContract, SchemaViolation> {
@@ -268,7 +350,11 @@ impl Contracts {
         contract.data.validate(event_type, data)
     }
 
-    pub fn validate_request(&self, operation: &str, request: &Value) -> Result<(), SchemaViolation> {
+    pub fn validate_request(
+        &self,
+        operation: &str,
+        request: &Value,
+    ) -> Result<(), SchemaViolation> {
         self.capability(operation)?
             .request
             .validate(&format!("{operation} request"), request)
@@ -290,7 +376,10 @@ mod tests {
     fn every_contract_loads_and_its_examples_validate() {
         let contracts = Contracts::load().unwrap();
         for operation in crate::operations::ALL {
-            assert!(contracts.capability(operation).is_ok(), "{operation} has no contract");
+            assert!(
+                contracts.capability(operation).is_ok(),
+                "{operation} has no contract"
+            );
         }
         assert!(contracts.event("download.completed").is_ok());
     }
@@ -307,20 +396,34 @@ mod tests {
     #[test]
     fn a_newer_major_version_is_refused() {
         let contracts = contracts().unwrap();
-        let example = contracts.event("download.started").unwrap().data.example().clone();
+        let example = contracts
+            .event("download.started")
+            .unwrap()
+            .data
+            .example()
+            .clone();
         let v2 = "2.0.0".parse().unwrap();
         assert!(matches!(
             contracts.validate_event("download.started", &v2, &example),
             Err(SchemaViolation::IncompatibleVersion { .. })
         ));
         let v1_9 = "1.9.0".parse().unwrap();
-        assert!(contracts.validate_event("download.started", &v1_9, &example).is_ok());
+        assert!(
+            contracts
+                .validate_event("download.started", &v1_9, &example)
+                .is_ok()
+        );
     }
 
     #[test]
     fn unknown_operations_and_events_are_named() {
         let contracts = contracts().unwrap();
-        let error = contracts.validate_request("no.such", &json!({})).unwrap_err();
-        assert_eq!(error.to_string(), "unknown operation `no.such`: no contract defines it");
+        let error = contracts
+            .validate_request("no.such", &json!({}))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown operation `no.such`: no contract defines it"
+        );
     }
 }

@@ -54,7 +54,10 @@ mod tests {
             event("soulseek", "download.completed"),
             "soulspot.events.soulseek.download.completed"
         );
-        assert_eq!(events_of_type("pipeline.failed"), "soulspot.events.*.pipeline.failed");
+        assert_eq!(
+            events_of_type("pipeline.failed"),
+            "soulspot.events.*.pipeline.failed"
+        );
         assert_eq!(dead_letter("spotify"), "soulspot.dlq.spotify");
     }
 }

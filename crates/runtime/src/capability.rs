@@ -68,8 +68,9 @@ pub struct CallContext {
     pub message: MessageContext,
 }
 
-pub(crate) type Handler =
-    Arc<dyn Fn(CallContext, Value) -> BoxFuture<'static, Result<Value, ServiceError>> + Send + Sync>;
+pub(crate) type Handler = Arc<
+    dyn Fn(CallContext, Value) -> BoxFuture<'static, Result<Value, ServiceError>> + Send + Sync,
+>;
 
 /// One operation offered on `soulspot.<module>.<operation>`.
 #[derive(Clone)]
@@ -104,11 +105,13 @@ impl Capability {
         let erased: Handler = Arc::new(move |context, body| {
             let handler = handler.clone();
             async move {
-                let request: Req = serde_json::from_value(body)
-                    .map_err(|error| ServiceError::bad_request(format!("invalid request: {error}")))?;
+                let request: Req = serde_json::from_value(body).map_err(|error| {
+                    ServiceError::bad_request(format!("invalid request: {error}"))
+                })?;
                 let reply = handler(context, request).await?;
-                serde_json::to_value(reply)
-                    .map_err(|error| ServiceError::internal(format!("reply not encodable: {error}")))
+                serde_json::to_value(reply).map_err(|error| {
+                    ServiceError::internal(format!("reply not encodable: {error}"))
+                })
             }
             .boxed()
         });

@@ -15,7 +15,9 @@ use soulspot_contracts::operations::metadata_keys;
 pub async fn discover(client: &Client, window: Duration) -> Result<Vec<Info>, async_nats::Error> {
     let inbox = client.new_inbox();
     let mut replies = client.subscribe(inbox.clone()).await?;
-    client.publish_with_reply("$SRV.INFO", inbox, "".into()).await?;
+    client
+        .publish_with_reply("$SRV.INFO", inbox, "".into())
+        .await?;
     client.flush().await?;
     let mut infos = Vec::new();
     let deadline = tokio::time::Instant::now() + window;

@@ -22,7 +22,9 @@ pub struct HealthChecks {
 impl std::fmt::Debug for HealthChecks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<&str> = self.checks.iter().map(|(name, _)| name.as_str()).collect();
-        f.debug_struct("HealthChecks").field("checks", &names).finish()
+        f.debug_struct("HealthChecks")
+            .field("checks", &names)
+            .finish()
     }
 }
 

@@ -115,7 +115,12 @@ impl ModuleBuilder {
                 .await
                 .map_err(|error| StartError::Register(error.to_string()))?;
             let route = Route::Capability(capability.clone());
-            tasks.spawn(serve_endpoint(endpoint, route, shared.clone(), tasks.clone()));
+            tasks.spawn(serve_endpoint(
+                endpoint,
+                route,
+                shared.clone(),
+                tasks.clone(),
+            ));
         }
         let health = service
             .endpoint_builder()
@@ -123,7 +128,12 @@ impl ModuleBuilder {
             .add(health_subject)
             .await
             .map_err(|error| StartError::Register(error.to_string()))?;
-        tasks.spawn(serve_endpoint(health, Route::Health, shared.clone(), tasks.clone()));
+        tasks.spawn(serve_endpoint(
+            health,
+            Route::Health,
+            shared.clone(),
+            tasks.clone(),
+        ));
 
         let info = service.info().await;
         let running = RunningModule {
@@ -131,7 +141,11 @@ impl ModuleBuilder {
                 module: self.name,
                 instance_id: info.id,
                 version: self.version,
-                capabilities: self.capabilities.iter().map(|c| c.operation.clone()).collect(),
+                capabilities: self
+                    .capabilities
+                    .iter()
+                    .map(|c| c.operation.clone())
+                    .collect(),
             },
             required_modules: self
                 .capabilities
@@ -163,8 +177,14 @@ fn endpoint_metadata(
         .map(|contract| contract.version.to_string())
         .unwrap_or_default();
     HashMap::from([
-        (metadata_keys::OPERATION.to_owned(), capability.operation.clone()),
-        (metadata_keys::PRIORITY.to_owned(), capability.priority.to_string()),
+        (
+            metadata_keys::OPERATION.to_owned(),
+            capability.operation.clone(),
+        ),
+        (
+            metadata_keys::PRIORITY.to_owned(),
+            capability.priority.to_string(),
+        ),
         (
             metadata_keys::REQUIRED_MODULES.to_owned(),
             capability.required_modules.join(","),
@@ -212,11 +232,17 @@ async fn answer(request: Request, route: Route, shared: Arc<Shared>) {
         correlation_id = context.correlation_id.as_deref().unwrap_or(""),
         trace_id = %context.trace_id(),
     );
-    let outcome = AssertUnwindSafe(handle(&request.message.payload, &route, &shared, context, &operation))
-        .catch_unwind()
-        .instrument(span.clone())
-        .await
-        .unwrap_or_else(|_| Err(ServiceError::internal("handler panicked")));
+    let outcome = AssertUnwindSafe(handle(
+        &request.message.payload,
+        &route,
+        &shared,
+        context,
+        &operation,
+    ))
+    .catch_unwind()
+    .instrument(span.clone())
+    .await
+    .unwrap_or_else(|_| Err(ServiceError::internal("handler panicked")));
     let _entered = span.enter();
     let outcome_label = match &outcome {
         Ok(_) => "ok",
@@ -260,8 +286,9 @@ async fn handle(
         )));
     }
     let reply = match route {
-        Route::Health => serde_json::to_value(shared.checks.report().await)
-            .map_err(|error| ServiceError::internal(format!("health report not encodable: {error}")))?,
+        Route::Health => serde_json::to_value(shared.checks.report().await).map_err(|error| {
+            ServiceError::internal(format!("health report not encodable: {error}"))
+        })?,
         Route::Capability(capability) => {
             let body = decode(payload)?;
             let contracts = soulspot_contracts::contracts().map_err(ServiceError::internal)?;
@@ -273,9 +300,11 @@ async fn handle(
                 message: context,
             };
             let reply = (capability.handler)(call, body).await?;
-            contracts.validate_reply(operation, &reply).map_err(|violation| {
-                ServiceError::internal(format!("module produced an invalid reply: {violation}"))
-            })?;
+            contracts
+                .validate_reply(operation, &reply)
+                .map_err(|violation| {
+                    ServiceError::internal(format!("module produced an invalid reply: {violation}"))
+                })?;
             reply
         }
     };
@@ -340,7 +369,10 @@ impl RunningModule {
             tracing::warn!(%error, "service did not stop cleanly");
         }
         self.tasks.close();
-        if tokio::time::timeout(grace, self.tasks.wait()).await.is_err() {
+        if tokio::time::timeout(grace, self.tasks.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!(module = %self.announcement.module, ?grace, "requests still running at shutdown");
         }
         if let Err(error) = self.client.flush().await {

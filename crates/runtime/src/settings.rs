@@ -93,7 +93,9 @@ pub enum SettingsError {
         #[source]
         source: config::ConfigError,
     },
-    #[error("unknown setting `{key}` for {module} (check the spelling in config/{module}.toml or the environment)")]
+    #[error(
+        "unknown setting `{key}` for {module} (check the spelling in config/{module}.toml or the environment)"
+    )]
     UnknownKey { module: String, key: String },
     #[error("invalid setting `{key}` for {module}: {reason}")]
     Invalid {
@@ -188,7 +190,10 @@ mod tests {
     fn sources(dir: &std::path::Path, env: &[(&str, &str)]) -> SettingsSources {
         SettingsSources {
             config_dir: dir.to_owned(),
-            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 
@@ -241,9 +246,16 @@ mod tests {
     #[test]
     fn a_misspelt_key_is_refused_by_name() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("sample.toml"), "[nats]\nulr = \"nats://x:1\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("sample.toml"),
+            "[nats]\nulr = \"nats://x:1\"\n",
+        )
+        .unwrap();
         let error = load::<Sample>("sample", &sources(dir.path(), &[])).unwrap_err();
-        assert!(matches!(&error, SettingsError::UnknownKey { key, .. } if key == "nats.ulr"), "{error}");
+        assert!(
+            matches!(&error, SettingsError::UnknownKey { key, .. } if key == "nats.ulr"),
+            "{error}"
+        );
     }
 
     #[test]

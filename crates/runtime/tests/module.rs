@@ -1,6 +1,8 @@
 //! A module registered through the runtime, over a real nats-server: discovery metadata,
 //! bad input, load sharing, health, announcements and the operational HTTP endpoints.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -37,10 +39,16 @@ fn search(label: &'static str, calls: Arc<AtomicUsize>) -> Capability {
     })
 }
 
-async fn start_library(server: &NatsServer, label: &'static str, calls: Arc<AtomicUsize>) -> RunningModule {
+async fn start_library(
+    server: &NatsServer,
+    label: &'static str,
+    calls: Arc<AtomicUsize>,
+) -> RunningModule {
     ModuleBuilder::new("library", "0.1.0")
         .capability(search(label, calls).requires(&["metadata"]))
-        .health_check("disk", || async { Err("library root not writable".to_owned()) })
+        .health_check("disk", || async {
+            Err("library root not writable".to_owned())
+        })
         .max_request_bytes(1024)
         .start(client(server).await)
         .await
@@ -72,7 +80,9 @@ async fn capabilities_are_discoverable_with_their_routing_metadata() {
     let _module = start_library(&server, "a", Arc::default()).await;
     let caller = client(&server).await;
 
-    let infos = soulspot_runtime::discover(&caller, Duration::from_millis(300)).await.unwrap();
+    let infos = soulspot_runtime::discover(&caller, Duration::from_millis(300))
+        .await
+        .unwrap();
 
     let info = infos.iter().find(|info| info.name == "library").unwrap();
     let endpoint = info
@@ -96,7 +106,10 @@ async fn malformed_json_oversized_and_invalid_requests_get_4xx_and_the_service_k
     assert_eq!(service_code(call(&caller, b"{\"query\": ").await), 400);
     assert_eq!(service_code(call(&caller, &vec![b' '; 4096]).await), 413);
     assert_eq!(service_code(call(&caller, br#"{"query": 7}"#).await), 400);
-    assert_eq!(service_code(call(&caller, br#"{"query": "x", "extra": 1}"#).await), 400);
+    assert_eq!(
+        service_code(call(&caller, br#"{"query": "x", "extra": 1}"#).await),
+        400
+    );
 
     let reply = call(&caller, br#"{"query": "still here"}"#).await.unwrap();
     assert_eq!(reply["tracks"][0]["title"], "a");
@@ -108,7 +121,10 @@ async fn a_panicking_handler_answers_500_and_the_service_keeps_serving() {
     let _module = start_library(&server, "a", Arc::default()).await;
     let caller = client(&server).await;
 
-    assert_eq!(service_code(call(&caller, br#"{"query": "explode"}"#).await), 500);
+    assert_eq!(
+        service_code(call(&caller, br#"{"query": "explode"}"#).await),
+        500
+    );
     assert!(call(&caller, br#"{"query": "fine"}"#).await.is_ok());
 }
 
@@ -125,9 +141,19 @@ async fn a_reply_that_breaks_the_contract_is_a_500_not_garbage() {
         .unwrap();
     let caller = client(&server).await;
 
-    let result = request_bytes(&caller, "soulspot.library.library.stats", "".into(), &MessageContext::default(), DEADLINE).await;
+    let result = request_bytes(
+        &caller,
+        "soulspot.library.library.stats",
+        "".into(),
+        &MessageContext::default(),
+        DEADLINE,
+    )
+    .await;
 
-    assert!(matches!(result, Err(RequestError::Service { code: 500, .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(RequestError::Service { code: 500, .. })),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -157,9 +183,15 @@ async fn two_instances_of_a_module_share_the_requests() {
         call(&caller, br#"{"query": "q"}"#).await.unwrap();
     }
 
-    let (first, second) = (first_calls.load(Ordering::SeqCst), second_calls.load(Ordering::SeqCst));
+    let (first, second) = (
+        first_calls.load(Ordering::SeqCst),
+        second_calls.load(Ordering::SeqCst),
+    );
     assert_eq!(first + second, 200);
-    assert!(first > 20 && second > 20, "uneven split: {first} / {second}");
+    assert!(
+        first > 20 && second > 20,
+        "uneven split: {first} / {second}"
+    );
 }
 
 #[tokio::test]
@@ -168,13 +200,22 @@ async fn health_reports_each_check_and_degrades_on_failure() {
     let _module = start_library(&server, "a", Arc::default()).await;
     let caller = client(&server).await;
 
-    let report: HealthReport = request_json(&caller, "soulspot.library.health", &json!({}), &MessageContext::default(), DEADLINE)
-        .await
-        .unwrap();
+    let report: HealthReport = request_json(
+        &caller,
+        "soulspot.library.health",
+        &json!({}),
+        &MessageContext::default(),
+        DEADLINE,
+    )
+    .await
+    .unwrap();
 
     assert_eq!(report.status, ModuleStatus::Degraded);
     assert_eq!(report.checks[0].name, "disk");
-    assert_eq!(report.checks[0].detail.as_deref(), Some("library root not writable"));
+    assert_eq!(
+        report.checks[0].detail.as_deref(),
+        Some("library root not writable")
+    );
 }
 
 #[tokio::test]
@@ -186,16 +227,33 @@ async fn a_module_announces_its_start_and_its_stop() {
     watcher.flush().await.unwrap();
 
     let module = start_library(&server, "a", Arc::default()).await;
-    let up: ModuleAnnouncement = serde_json::from_slice(&tokio::time::timeout(DEADLINE, ups.next()).await.unwrap().unwrap().payload).unwrap();
+    let up: ModuleAnnouncement = serde_json::from_slice(
+        &tokio::time::timeout(DEADLINE, ups.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .payload,
+    )
+    .unwrap();
     assert_eq!(up.module, "library");
     assert_eq!(up.capabilities, vec!["search.track"]);
     let instance = module.instance_id().to_owned();
 
     module.stop(Duration::from_secs(1)).await;
-    let down: ModuleAnnouncement = serde_json::from_slice(&tokio::time::timeout(DEADLINE, downs.next()).await.unwrap().unwrap().payload).unwrap();
+    let down: ModuleAnnouncement = serde_json::from_slice(
+        &tokio::time::timeout(DEADLINE, downs.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .payload,
+    )
+    .unwrap();
     assert_eq!(down.instance_id, instance);
     let gone = call(&watcher, br#"{"query": "q"}"#).await;
-    assert!(matches!(gone, Err(RequestError::NoResponders { .. })), "{gone:?}");
+    assert!(
+        matches!(gone, Err(RequestError::NoResponders { .. })),
+        "{gone:?}"
+    );
 }
 
 #[tokio::test]
@@ -203,7 +261,13 @@ async fn the_startup_report_names_present_and_missing_peers() {
     let server = NatsServer::start().unwrap();
     let module = start_library(&server, "a", Arc::default()).await;
 
-    let report = soulspot_runtime::startup_report(module.client(), "library", module.required_modules(), Duration::from_millis(300)).await;
+    let report = soulspot_runtime::startup_report(
+        module.client(),
+        "library",
+        module.required_modules(),
+        Duration::from_millis(300),
+    )
+    .await;
 
     assert!(report.present.contains("library"));
     assert!(report.missing.contains("metadata"));
@@ -215,18 +279,41 @@ async fn the_startup_report_names_present_and_missing_peers() {
 async fn the_operational_http_endpoints_answer() {
     let server = NatsServer::start().unwrap();
     let module = start_library(&server, "a", Arc::default()).await;
-    let routes = soulspot_runtime::http::ops_routes(module.client().clone(), module.health_checks().clone());
+    let routes =
+        soulspot_runtime::http::ops_routes(module.client().clone(), module.health_checks().clone());
     let (listener, address) = soulspot_runtime::http::bind("127.0.0.1:0").await.unwrap();
-    tokio::spawn(soulspot_runtime::http::serve(listener, routes, std::future::pending()));
+    tokio::spawn(soulspot_runtime::http::serve(
+        listener,
+        routes,
+        std::future::pending(),
+    ));
     let caller = client(&server).await;
     call(&caller, br#"{"query": "count me"}"#).await.unwrap();
     let http = reqwest::Client::new();
 
-    let healthz = http.get(format!("http://{address}/healthz")).send().await.unwrap();
+    let healthz = http
+        .get(format!("http://{address}/healthz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(healthz.status(), 200);
-    let readyz: Value = http.get(format!("http://{address}/readyz")).send().await.unwrap().json().await.unwrap();
+    let readyz: Value = http
+        .get(format!("http://{address}/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(readyz["nats"], "connected");
     assert_eq!(readyz["health"]["status"], "degraded");
-    let metrics = http.get(format!("http://{address}/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = http
+        .get(format!("http://{address}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("soulspot_requests_total"), "{metrics}");
 }

@@ -18,7 +18,10 @@ impl std::fmt::Debug for MetricsHandle {
 
 impl MetricsHandle {
     pub fn render(&self) -> String {
-        self.0.as_ref().map(PrometheusHandle::render).unwrap_or_default()
+        self.0
+            .as_ref()
+            .map(PrometheusHandle::render)
+            .unwrap_or_default()
     }
 }
 

@@ -95,8 +95,14 @@ mod tests {
     #[test]
     fn rejects_malformed_and_zero_ids() {
         assert!(TraceContext::parse("garbage").is_none());
-        assert!(TraceContext::parse("00-00000000000000000000000000000000-00f067aa0ba902b7-01").is_none());
-        assert!(TraceContext::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01").is_none());
+        assert!(
+            TraceContext::parse("00-00000000000000000000000000000000-00f067aa0ba902b7-01")
+                .is_none()
+        );
+        assert!(
+            TraceContext::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01")
+                .is_none()
+        );
     }
 
     #[test]

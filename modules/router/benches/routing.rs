@@ -46,7 +46,10 @@ async fn main() -> anyhow::Result<()> {
     settings.router.health_interval_ms = 1_000;
     let application = Application::build(settings).await?;
     let router = application.router();
-    let url = format!("http://{}/api/operations/{OPERATION}", application.address());
+    let url = format!(
+        "http://{}/api/operations/{OPERATION}",
+        application.address()
+    );
     tokio::spawn(application.run_until_stopped(std::future::pending()));
     while router.registry().candidates(OPERATION).is_empty() {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -57,7 +60,11 @@ async fn main() -> anyhow::Result<()> {
     let raw = measure(move || {
         let client = client.clone();
         async move {
-            client.request(SUBJECT, "{}".into()).await.map(drop).map_err(anyhow::Error::from)
+            client
+                .request(SUBJECT, "{}".into())
+                .await
+                .map(drop)
+                .map_err(anyhow::Error::from)
         }
     })
     .await?;
@@ -76,23 +83,40 @@ async fn main() -> anyhow::Result<()> {
         let (http, url) = (http.clone(), url.clone());
         async move {
             let response = http.post(&url).body("{}").send().await?;
-            anyhow::ensure!(response.status().is_success(), "status {}", response.status());
+            anyhow::ensure!(
+                response.status().is_success(),
+                "status {}",
+                response.status()
+            );
             response.bytes().await?;
             Ok(())
         }
     })
     .await?;
 
-    println!("{:<28} {:>9} {:>9} {:>12} {:>12}", "path", "p50 µs", "p99 µs", "seq req/s", "conc req/s");
-    for (name, figures) in [("(a) raw nats request", &raw), ("(b) route()", &routed), ("(c) POST /api/operations", &over_http)] {
+    println!(
+        "{:<28} {:>9} {:>9} {:>12} {:>12}",
+        "path", "p50 µs", "p99 µs", "seq req/s", "conc req/s"
+    );
+    for (name, figures) in [
+        ("(a) raw nats request", &raw),
+        ("(b) route()", &routed),
+        ("(c) POST /api/operations", &over_http),
+    ] {
         println!(
             "{name:<28} {:>9.1} {:>9.1} {:>12.0} {:>12.0}",
             figures.p50_us, figures.p99_us, figures.sequential_rps, figures.concurrent_rps
         );
     }
-    println!("b/a at p50: {:.2} (target ≤ 1.30)", routed.p50_us / raw.p50_us);
+    println!(
+        "b/a at p50: {:.2} (target ≤ 1.30)",
+        routed.p50_us / raw.p50_us
+    );
     println!("c/a at p50: {:.2}", over_http.p50_us / raw.p50_us);
-    println!("HTTP adds {:.1} µs at p50 over route() (target ≤ 150)", over_http.p50_us - routed.p50_us);
+    println!(
+        "HTTP adds {:.1} µs at p50 over route() (target ≤ 150)",
+        over_http.p50_us - routed.p50_us
+    );
     Ok(())
 }
 

@@ -37,10 +37,15 @@ impl Application {
             .await
             .context("failed to open the event store")?;
         let registry = Arc::new(Registry::default());
-        let monitor = HealthMonitor::start(client.clone(), registry.clone(), settings.router.clone())
-            .await
-            .context("failed to watch module announcements")?;
-        let router = Arc::new(Router::new(client.clone(), registry, settings.router.clone()));
+        let monitor =
+            HealthMonitor::start(client.clone(), registry.clone(), settings.router.clone())
+                .await
+                .context("failed to watch module announcements")?;
+        let router = Arc::new(Router::new(
+            client.clone(),
+            registry,
+            settings.router.clone(),
+        ));
         let (listener, address) = soulspot_runtime::http::bind(&settings.service.http.bind)
             .await
             .with_context(|| format!("failed to bind {}", settings.service.http.bind))?;

@@ -6,8 +6,9 @@ use soulspot_runtime::{SettingsSources, shutdown_signal};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let settings: RouterSettings = soulspot_runtime::load("router", &SettingsSources::from_process())
-        .context("failed to load settings")?;
+    let settings: RouterSettings =
+        soulspot_runtime::load("router", &SettingsSources::from_process())
+            .context("failed to load settings")?;
     let _telemetry = soulspot_telemetry::init("router", &settings.service.telemetry);
     let application = Application::build(settings)
         .await

@@ -87,7 +87,9 @@ impl Monitor {
 
     /// One round: who is there, and how each module says it is.
     async fn poll(&self) {
-        let infos = match soulspot_runtime::discover(&self.client, self.settings.discovery_window()).await {
+        let infos = match soulspot_runtime::discover(&self.client, self.settings.discovery_window())
+            .await
+        {
             Ok(infos) => infos,
             Err(error) => {
                 tracing::warn!(%error, "module discovery failed");
@@ -101,14 +103,21 @@ impl Monitor {
         let reports = join_all(modules.into_iter().map(|module| async move {
             let subject = subjects::health(&module);
             let context = MessageContext::default();
-            let report: Option<HealthReport> =
-                match request_json(&self.client, &subject, &serde_json::json!({}), &context, deadline).await {
-                    Ok(report) => Some(report),
-                    Err(error) => {
-                        tracing::debug!(%module, %error, "health request failed");
-                        None
-                    }
-                };
+            let report: Option<HealthReport> = match request_json(
+                &self.client,
+                &subject,
+                &serde_json::json!({}),
+                &context,
+                deadline,
+            )
+            .await
+            {
+                Ok(report) => Some(report),
+                Err(error) => {
+                    tracing::debug!(%module, %error, "health request failed");
+                    None
+                }
+            };
             (module, report)
         }))
         .await;

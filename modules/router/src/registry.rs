@@ -139,7 +139,10 @@ impl Registry {
                     detail: Some(format!("no answer on {}", subjects::health(&name))),
                 }]
             });
-            let previous = state.modules.get(&name).map_or(ModuleStatus::Unknown, |old| old.status);
+            let previous = state
+                .modules
+                .get(&name)
+                .map_or(ModuleStatus::Unknown, |old| old.status);
             log_transition(&name, previous, entry.status);
             state.modules.insert(name, entry);
         }
@@ -271,7 +274,10 @@ fn candidates_in(state: &State, operation: &str) -> Vec<Candidate> {
         }
         let usable = entry.endpoints.iter().find(|endpoint| {
             endpoint.operation == operation
-                && endpoint.required_modules.iter().all(|required| routable(required))
+                && endpoint
+                    .required_modules
+                    .iter()
+                    .all(|required| routable(required))
         });
         if let Some(endpoint) = usable {
             offered.insert(name);
@@ -291,9 +297,19 @@ fn log_transition(module: &str, from: ModuleStatus, to: ModuleStatus) {
         return;
     }
     if to.is_routable() {
-        tracing::info!(module, from = from.as_str(), to = to.as_str(), "module status changed");
+        tracing::info!(
+            module,
+            from = from.as_str(),
+            to = to.as_str(),
+            "module status changed"
+        );
     } else {
-        tracing::warn!(module, from = from.as_str(), to = to.as_str(), "module status changed");
+        tracing::warn!(
+            module,
+            from = from.as_str(),
+            to = to.as_str(),
+            "module status changed"
+        );
     }
 }
 

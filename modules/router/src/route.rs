@@ -68,7 +68,9 @@ impl Router {
         context: &MessageContext,
     ) -> Result<Value, RouteError> {
         let contracts = soulspot_contracts::contracts().map_err(RouteError::InvalidRequest)?;
-        contracts.capability(operation).map_err(|_| RouteError::UnknownOperation(operation.to_owned()))?;
+        contracts
+            .capability(operation)
+            .map_err(|_| RouteError::UnknownOperation(operation.to_owned()))?;
         contracts
             .validate_request(operation, params)
             .map_err(RouteError::InvalidRequest)?;
@@ -96,7 +98,9 @@ impl Router {
             correlation_id = context.correlation_id.as_deref().unwrap_or(""),
             trace_id = %context.trace_id(),
         );
-        self.try_rounds(operation, payload, context).instrument(span).await
+        self.try_rounds(operation, payload, context)
+            .instrument(span)
+            .await
     }
 
     async fn try_rounds(
@@ -117,7 +121,10 @@ impl Router {
                     None => self.not_available(operation),
                 });
             }
-            match self.try_candidates(operation, &candidates, &payload, context).await {
+            match self
+                .try_candidates(operation, &candidates, &payload, context)
+                .await
+            {
                 Ok(reply) => return Ok(reply),
                 Err(Attempt::Final(error)) => return Err(error),
                 Err(Attempt::Retryable(error)) => {
@@ -190,18 +197,27 @@ impl Router {
 
     /// `ModuleNotAvailable`, with one structured warning until the capability comes back.
     fn not_available(&self, operation: &str) -> RouteError {
-        metrics::counter!("soulspot_route_unavailable_total", "operation" => operation.to_owned()).increment(1);
+        metrics::counter!("soulspot_route_unavailable_total", "operation" => operation.to_owned())
+            .increment(1);
         if self.registry.should_warn_missing(operation) {
             let providers = self.registry.providers(operation);
             let module = if providers.is_empty() {
                 "none".to_owned()
             } else {
-                providers.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(",")
+                providers
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
             };
             let status = if providers.is_empty() {
                 "unknown".to_owned()
             } else {
-                providers.iter().map(|(_, status)| status.as_str()).collect::<Vec<_>>().join(",")
+                providers
+                    .iter()
+                    .map(|(_, status)| status.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
             };
             tracing::warn!(
                 module = %module,

@@ -59,7 +59,11 @@ impl RoutingSettings {
     /// The pause after round `round` (1-based): base × 2^(round−1), capped.
     pub fn backoff(&self, round: u32) -> Duration {
         let factor = 2u64.saturating_pow(round.saturating_sub(1));
-        Duration::from_millis(self.backoff_base_ms.saturating_mul(factor).min(self.backoff_max_ms))
+        Duration::from_millis(
+            self.backoff_base_ms
+                .saturating_mul(factor)
+                .min(self.backoff_max_ms),
+        )
     }
 }
 

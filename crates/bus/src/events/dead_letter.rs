@@ -35,7 +35,10 @@ pub(super) async fn send(jetstream: &Context, letter: &DeadLetter, headers: Opti
             return;
         }
     };
-    let stored = match jetstream.publish_with_headers(subject.clone(), out, body).await {
+    let stored = match jetstream
+        .publish_with_headers(subject.clone(), out, body)
+        .await
+    {
         Ok(ack) => ack.await.map(drop).map_err(|error| error.to_string()),
         Err(error) => Err(error.to_string()),
     };

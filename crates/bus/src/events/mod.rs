@@ -54,7 +54,10 @@ pub enum PublishError {
         source: serde_json::Error,
     },
     #[error("event {event_id} was not stored by jetstream: {message}")]
-    Store { event_id: uuid::Uuid, message: String },
+    Store {
+        event_id: uuid::Uuid,
+        message: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +129,11 @@ impl EventBus {
         data: serde_json::Value,
     ) -> Result<EventEnvelope, PublishError> {
         let version = self.contracts.event_version(event_type)?;
-        Ok(EventEnvelope::new(event_type, version, &self.source_module, data))
+        Ok(EventEnvelope::new(
+            event_type,
+            version,
+            &self.source_module,
+            data,
+        ))
     }
 }

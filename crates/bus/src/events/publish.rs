@@ -43,7 +43,11 @@ impl EventBus {
     }
 
     /// Publishes an event and waits for JetStream to store it.
-    async fn store(&self, event: &EventEnvelope, context: &MessageContext) -> Result<(), PublishError> {
+    async fn store(
+        &self,
+        event: &EventEnvelope,
+        context: &MessageContext,
+    ) -> Result<(), PublishError> {
         let payload = serde_json::to_vec(event).map_err(|source| PublishError::Encode {
             event_id: event.event_id,
             source,
@@ -51,7 +55,10 @@ impl EventBus {
         let mut headers = HeaderMap::new();
         headers.insert(NATS_MESSAGE_ID, event.event_id.to_string().as_str());
         let context = MessageContext {
-            correlation_id: event.correlation_id.clone().or_else(|| context.correlation_id.clone()),
+            correlation_id: event
+                .correlation_id
+                .clone()
+                .or_else(|| context.correlation_id.clone()),
             trace: context.trace,
         };
         context.inject(&mut headers);
@@ -78,7 +85,11 @@ impl EventBus {
 }
 
 impl EventPublisher for EventBus {
-    async fn publish(&self, event: EventEnvelope, context: &MessageContext) -> Result<(), PublishError> {
+    async fn publish(
+        &self,
+        event: EventEnvelope,
+        context: &MessageContext,
+    ) -> Result<(), PublishError> {
         self.contracts
             .validate_event(&event.event_type, &event.schema_version, &event.data)?;
         self.store(&event, context).await

@@ -42,7 +42,11 @@ impl EventBus {
             .create_consumer(config)
             .await
             .map_err(|error| failed(&error))?;
-        let matching = consumer.info().await.map_err(|error| failed(&error))?.num_pending;
+        let matching = consumer
+            .info()
+            .await
+            .map_err(|error| failed(&error))?
+            .num_pending;
         if matching == 0 {
             return Ok(Vec::new());
         }
@@ -62,7 +66,9 @@ impl EventBus {
                     }
                     recent.push_back(event);
                 }
-                Err(error) => tracing::warn!(subject = %message.subject, %error, "stored event is not an envelope"),
+                Err(error) => {
+                    tracing::warn!(subject = %message.subject, %error, "stored event is not an envelope")
+                }
             }
             if remaining == 0 {
                 break;

@@ -205,7 +205,9 @@ impl Worker {
                     while let Some(next) = messages.next().await {
                         match next {
                             Ok(message) => self.clone().dispatch(message).await,
-                            Err(error) if error.kind() == MessagesErrorKind::ConsumerDeleted => break,
+                            Err(error) if error.kind() == MessagesErrorKind::ConsumerDeleted => {
+                                break;
+                            }
                             Err(error) => {
                                 tracing::debug!(consumer = %durable_name, %error, "event pull interrupted")
                             }
@@ -217,7 +219,9 @@ impl Worker {
             tokio::time::sleep(Duration::from_millis(500)).await;
             match create_consumer(&self.jetstream, &self.options, &durable_name).await {
                 Ok(recreated) => consumer = recreated,
-                Err(error) => tracing::warn!(consumer = %durable_name, %error, "consumer not recreated yet"),
+                Err(error) => {
+                    tracing::warn!(consumer = %durable_name, %error, "consumer not recreated yet")
+                }
             }
         }
     }
@@ -262,7 +266,10 @@ impl Worker {
         let failure = match outcome {
             Ok(Ok(())) => None,
             Ok(Err(error)) => Some(error.to_string()),
-            Err(panic) => Some(format!("handler panicked: {}", panic_message(panic.as_ref()))),
+            Err(panic) => Some(format!(
+                "handler panicked: {}",
+                panic_message(panic.as_ref())
+            )),
         };
         let _entered = span.enter();
         match failure {
@@ -290,7 +297,11 @@ impl Worker {
             ));
         }
         self.contracts
-            .validate_event(&envelope.event_type, &envelope.schema_version, &envelope.data)
+            .validate_event(
+                &envelope.event_type,
+                &envelope.schema_version,
+                &envelope.data,
+            )
             .map_err(|violation| violation.to_string())?;
         Ok(envelope)
     }

@@ -31,7 +31,9 @@ impl ApiError {
             ApiError::BadJson(_) => (StatusCode::BAD_REQUEST, "bad_json"),
             ApiError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::PayloadTooLarge { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            }
             ApiError::EventStore(_) => (StatusCode::SERVICE_UNAVAILABLE, "event_store_unavailable"),
             ApiError::Route(route) => match route {
                 RouteError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "unknown_operation"),
@@ -47,7 +49,9 @@ impl ApiError {
                     "rejected_by_module",
                 ),
                 RouteError::Exhausted { last, .. } => match last {
-                    RequestError::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "deadline_exceeded"),
+                    RequestError::Timeout { .. } => {
+                        (StatusCode::GATEWAY_TIMEOUT, "deadline_exceeded")
+                    }
                     RequestError::NoResponders { .. } => {
                         (StatusCode::SERVICE_UNAVAILABLE, "module_not_available")
                     }

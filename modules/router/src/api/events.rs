@@ -22,10 +22,13 @@ pub(super) async fn recent_events(
     State(state): State<ApiState>,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<EventEnvelope>>, ApiError> {
-    let Query(query) = query.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
+    let Query(query) =
+        query.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if limit > MAX_LIMIT {
-        return Err(ApiError::InvalidRequest(format!("limit must be at most {MAX_LIMIT}")));
+        return Err(ApiError::InvalidRequest(format!(
+            "limit must be at most {MAX_LIMIT}"
+        )));
     }
     let event_type = query.event_type.filter(|event_type| !event_type.is_empty());
     if let Some(event_type) = &event_type {
@@ -33,7 +36,9 @@ pub(super) async fn recent_events(
             .map(|contracts| contracts.event(event_type).is_ok())
             .unwrap_or(false);
         if !known {
-            return Err(ApiError::NotFound(format!("unknown event type `{event_type}`")));
+            return Err(ApiError::NotFound(format!(
+                "unknown event type `{event_type}`"
+            )));
         }
     }
     let events = state

@@ -28,7 +28,10 @@ pub struct ApiState {
 pub fn routes(state: ApiState) -> Routes {
     Routes::new()
         .route("/api/modules/status", get(status::modules_status))
-        .route("/api/operations/{operation}", post(operations::call_operation))
+        .route(
+            "/api/operations/{operation}",
+            post(operations::call_operation),
+        )
         .route("/api/events", get(events::recent_events))
         .fallback(|| async { ApiError::NotFound("no such endpoint".to_owned()) })
         .with_state(state)

@@ -88,9 +88,13 @@ impl TestApp {
     }
 
     pub async fn event_bus(&self) -> EventBus {
-        EventBus::new(self.nats_client().await, "soulseek", &EventStoreSettings::default())
-            .await
-            .unwrap()
+        EventBus::new(
+            self.nats_client().await,
+            "soulseek",
+            &EventStoreSettings::default(),
+        )
+        .await
+        .unwrap()
     }
 
     /// Starts a `search.track` provider named `module` at `priority`.
@@ -103,22 +107,25 @@ impl TestApp {
     ) -> Provider {
         let calls = Arc::new(AtomicUsize::new(0));
         let counted = calls.clone();
-        let capability = Capability::new("search.track", priority, move |_: CallContext, _: Value| {
-            let counted = counted.clone();
-            async move {
-                counted.fetch_add(1, Ordering::SeqCst);
-                match behaviour {
-                    Behaviour::Answer => Ok(json!({"tracks": [{"title": module, "artist": "test"}]})),
-                    Behaviour::Refuse => Err(ServiceError::new(422, "query too vague")),
-                    Behaviour::Fail => Err(ServiceError::internal("index corrupted")),
-                    Behaviour::Hang => {
-                        tokio::time::sleep(REQUEST_TIMEOUT * 10).await;
-                        Ok(json!({"tracks": []}))
+        let capability =
+            Capability::new("search.track", priority, move |_: CallContext, _: Value| {
+                let counted = counted.clone();
+                async move {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    match behaviour {
+                        Behaviour::Answer => {
+                            Ok(json!({"tracks": [{"title": module, "artist": "test"}]}))
+                        }
+                        Behaviour::Refuse => Err(ServiceError::new(422, "query too vague")),
+                        Behaviour::Fail => Err(ServiceError::internal("index corrupted")),
+                        Behaviour::Hang => {
+                            tokio::time::sleep(REQUEST_TIMEOUT * 10).await;
+                            Ok(json!({"tracks": []}))
+                        }
                     }
                 }
-            }
-        })
-        .requires(required);
+            })
+            .requires(required);
         let module = ModuleBuilder::new(module, "0.1.0")
             .capability(capability)
             .start(self.nats_client().await)
@@ -139,10 +146,17 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn post_operation(&self, operation: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    pub async fn post_operation(
+        &self,
+        operation: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, Value) {
         let response = self
             .http
-            .post(format!("http://{}/api/operations/{operation}", self.address))
+            .post(format!(
+                "http://{}/api/operations/{operation}",
+                self.address
+            ))
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -154,13 +168,20 @@ impl TestApp {
 
     /// Searches and returns the title of the first track, i.e. which provider answered.
     pub async fn search(&self) -> String {
-        let (status, body) = self.post_operation("search.track", r#"{"query": "teardrop"}"#).await;
+        let (status, body) = self
+            .post_operation("search.track", r#"{"query": "teardrop"}"#)
+            .await;
         assert_eq!(status, 200, "{body}");
         body["tracks"][0]["title"].as_str().unwrap().to_owned()
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self.http.get(format!("http://{}{path}", self.address)).send().await.unwrap();
+        let response = self
+            .http
+            .get(format!("http://{}{path}", self.address))
+            .send()
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
@@ -172,7 +193,10 @@ impl TestApp {
             .unwrap()
             .iter()
             .find(|entry| entry["name"] == module)
-            .map_or_else(|| "unknown".to_owned(), |entry| entry["status"].as_str().unwrap().to_owned())
+            .map_or_else(
+                || "unknown".to_owned(),
+                |entry| entry["status"].as_str().unwrap().to_owned(),
+            )
     }
 
     /// Waits until `module` shows `status`; returns how long it took, or panics after `limit`.

@@ -1,6 +1,8 @@
 //! The router over a real nats-server: priority routing and fallback, health tracking,
 //! required modules, error classes, the "no provider" warning and the HTTP API's errors.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod helpers;
 
 use std::time::Duration;
@@ -15,17 +17,24 @@ const SETTLE: Duration = Duration::from_secs(10);
 #[tokio::test]
 async fn routes_to_the_highest_priority_falls_back_when_it_dies_and_returns_when_it_is_back() {
     let app = spawn_app().await;
-    let alpha = app.start_search_provider("alpha", 10, Behaviour::Answer, &[]).await;
-    let _beta = app.start_search_provider("beta", 5, Behaviour::Answer, &[]).await;
+    let alpha = app
+        .start_search_provider("alpha", 10, Behaviour::Answer, &[])
+        .await;
+    let _beta = app
+        .start_search_provider("beta", 5, Behaviour::Answer, &[])
+        .await;
     app.wait_for_status("alpha", "active", SETTLE).await;
     app.wait_for_status("beta", "active", SETTLE).await;
     assert_eq!(app.search().await, "alpha");
 
     alpha.crash().await;
     assert_eq!(app.search().await, "beta", "the caller sees no error");
-    app.wait_for_status("alpha", "inactive", HEALTH_INTERVAL * 2).await;
+    app.wait_for_status("alpha", "inactive", HEALTH_INTERVAL * 2)
+        .await;
 
-    let _alpha_again = app.start_search_provider("alpha", 10, Behaviour::Answer, &[]).await;
+    let _alpha_again = app
+        .start_search_provider("alpha", 10, Behaviour::Answer, &[])
+        .await;
     app.wait_for_status("alpha", "active", SETTLE).await;
     assert_eq!(app.search().await, "alpha");
 }
@@ -33,31 +42,42 @@ async fn routes_to_the_highest_priority_falls_back_when_it_dies_and_returns_when
 #[tokio::test]
 async fn a_module_that_stops_answering_is_inactive_within_two_health_intervals() {
     let app = spawn_app().await;
-    let alpha = app.start_search_provider("alpha", 10, Behaviour::Answer, &[]).await;
+    let alpha = app
+        .start_search_provider("alpha", 10, Behaviour::Answer, &[])
+        .await;
     app.wait_for_status("alpha", "active", SETTLE).await;
 
     alpha.crash().await;
 
-    let took = app.wait_for_status("alpha", "inactive", HEALTH_INTERVAL * 2).await;
+    let took = app
+        .wait_for_status("alpha", "inactive", HEALTH_INTERVAL * 2)
+        .await;
     assert!(took <= HEALTH_INTERVAL * 2, "took {took:?}");
 }
 
 #[tokio::test]
 async fn a_graceful_stop_is_seen_at_once_through_the_announcement() {
     let app = spawn_app().await;
-    let alpha = app.start_search_provider("alpha", 10, Behaviour::Answer, &[]).await;
+    let alpha = app
+        .start_search_provider("alpha", 10, Behaviour::Answer, &[])
+        .await;
     app.wait_for_status("alpha", "active", SETTLE).await;
 
     alpha.module.stop(Duration::from_secs(1)).await;
 
-    app.wait_for_status("alpha", "inactive", HEALTH_INTERVAL).await;
+    app.wait_for_status("alpha", "inactive", HEALTH_INTERVAL)
+        .await;
 }
 
 #[tokio::test]
 async fn a_provider_whose_required_module_is_missing_is_skipped() {
     let app = spawn_app().await;
-    let _gamma = app.start_search_provider("gamma", 20, Behaviour::Answer, &["ghost"]).await;
-    let _alpha = app.start_search_provider("alpha", 10, Behaviour::Answer, &[]).await;
+    let _gamma = app
+        .start_search_provider("gamma", 20, Behaviour::Answer, &["ghost"])
+        .await;
+    let _alpha = app
+        .start_search_provider("alpha", 10, Behaviour::Answer, &[])
+        .await;
     app.wait_for_status("gamma", "active", SETTLE).await;
     app.wait_for_status("alpha", "active", SETTLE).await;
     assert_eq!(app.search().await, "alpha");
@@ -71,25 +91,42 @@ async fn a_provider_whose_required_module_is_missing_is_skipped() {
 #[tokio::test]
 async fn a_4xx_reply_is_returned_at_once_without_fallback() {
     let app = spawn_app().await;
-    let _strict = app.start_search_provider("strict", 10, Behaviour::Refuse, &[]).await;
-    let fallback = app.start_search_provider("fallback", 5, Behaviour::Answer, &[]).await;
+    let _strict = app
+        .start_search_provider("strict", 10, Behaviour::Refuse, &[])
+        .await;
+    let fallback = app
+        .start_search_provider("fallback", 5, Behaviour::Answer, &[])
+        .await;
     app.wait_for_status("strict", "active", SETTLE).await;
     app.wait_for_status("fallback", "active", SETTLE).await;
 
-    let (status, body) = app.post_operation("search.track", r#"{"query": "x"}"#).await;
+    let (status, body) = app
+        .post_operation("search.track", r#"{"query": "x"}"#)
+        .await;
 
     assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "rejected_by_module");
-    assert!(body["error"]["message"].as_str().unwrap().contains("query too vague"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("query too vague")
+    );
     assert_eq!(fallback.calls(), 0);
 }
 
 #[tokio::test]
 async fn a_5xx_reply_or_a_timeout_falls_back_to_the_next_provider() {
     let app = spawn_app().await;
-    let broken = app.start_search_provider("broken", 30, Behaviour::Fail, &[]).await;
-    let slow = app.start_search_provider("slow", 20, Behaviour::Hang, &[]).await;
-    let _good = app.start_search_provider("good", 10, Behaviour::Answer, &[]).await;
+    let broken = app
+        .start_search_provider("broken", 30, Behaviour::Fail, &[])
+        .await;
+    let slow = app
+        .start_search_provider("slow", 20, Behaviour::Hang, &[])
+        .await;
+    let _good = app
+        .start_search_provider("good", 10, Behaviour::Answer, &[])
+        .await;
     for module in ["broken", "slow", "good"] {
         app.wait_for_status(module, "active", SETTLE).await;
     }
@@ -102,24 +139,35 @@ async fn a_5xx_reply_or_a_timeout_falls_back_to_the_next_provider() {
 #[tokio::test]
 async fn when_every_provider_times_out_the_api_answers_504() {
     let app = spawn_app().await;
-    let slow = app.start_search_provider("slow", 10, Behaviour::Hang, &[]).await;
+    let slow = app
+        .start_search_provider("slow", 10, Behaviour::Hang, &[])
+        .await;
     app.wait_for_status("slow", "active", SETTLE).await;
 
-    let (status, body) = app.post_operation("search.track", r#"{"query": "x"}"#).await;
+    let (status, body) = app
+        .post_operation("search.track", r#"{"query": "x"}"#)
+        .await;
 
     assert_eq!(status, 504, "{body}");
     assert_eq!(body["error"]["code"], "deadline_exceeded");
-    assert_eq!(slow.calls(), 2, "a timeout is transient: retried once more (max_attempts = 2)");
+    assert_eq!(
+        slow.calls(),
+        2,
+        "a timeout is transient: retried once more (max_attempts = 2)"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn no_provider_is_a_503_and_exactly_one_structured_warning() {
     let warnings = CapturedWarnings::default();
-    let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(warnings.clone()));
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(warnings.clone()));
     let app = spawn_app().await;
 
     for _ in 0..3 {
-        let (status, body) = app.post_operation("playlist.tracks", r#"{"playlist": "p1"}"#).await;
+        let (status, body) = app
+            .post_operation("playlist.tracks", r#"{"playlist": "p1"}"#)
+            .await;
         assert_eq!(status, 503);
         assert_eq!(body["error"]["code"], "module_not_available");
     }
@@ -129,25 +177,35 @@ async fn no_provider_is_a_503_and_exactly_one_structured_warning() {
     let fields = &logged[0];
     assert_eq!(fields["operation"], "playlist.tracks");
     for field in ["module", "status", "impact", "action"] {
-        assert!(fields.contains_key(field), "missing field {field}: {fields:?}");
+        assert!(
+            fields.contains_key(field),
+            "missing field {field}: {fields:?}"
+        );
     }
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn the_warning_repeats_only_after_the_capability_came_back_and_went_again() {
     let warnings = CapturedWarnings::default();
-    let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(warnings.clone()));
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(warnings.clone()));
     let app = spawn_app().await;
-    let (status, _) = app.post_operation("search.track", r#"{"query": "x"}"#).await;
+    let (status, _) = app
+        .post_operation("search.track", r#"{"query": "x"}"#)
+        .await;
     assert_eq!(status, 503);
 
-    let alpha = app.start_search_provider("alpha", 10, Behaviour::Answer, &[]).await;
+    let alpha = app
+        .start_search_provider("alpha", 10, Behaviour::Answer, &[])
+        .await;
     app.wait_for_status("alpha", "active", SETTLE).await;
     assert_eq!(app.search().await, "alpha");
     alpha.module.stop(Duration::from_secs(1)).await;
     app.wait_for_status("alpha", "inactive", SETTLE).await;
     for _ in 0..2 {
-        let (status, _) = app.post_operation("search.track", r#"{"query": "x"}"#).await;
+        let (status, _) = app
+            .post_operation("search.track", r#"{"query": "x"}"#)
+            .await;
         assert_eq!(status, 503);
     }
 
@@ -157,8 +215,12 @@ async fn the_warning_repeats_only_after_the_capability_came_back_and_went_again(
 #[tokio::test]
 async fn the_status_lists_modules_capabilities_and_active_and_inactive_modules() {
     let app = spawn_app().await;
-    let _alpha = app.start_search_provider("alpha", 10, Behaviour::Answer, &[]).await;
-    let beta = app.start_search_provider("beta", 5, Behaviour::Answer, &[]).await;
+    let _alpha = app
+        .start_search_provider("alpha", 10, Behaviour::Answer, &[])
+        .await;
+    let beta = app
+        .start_search_provider("beta", 5, Behaviour::Answer, &[])
+        .await;
     app.wait_for_status("beta", "active", SETTLE).await;
     beta.crash().await;
     app.wait_for_status("beta", "inactive", SETTLE).await;
@@ -171,29 +233,63 @@ async fn the_status_lists_modules_capabilities_and_active_and_inactive_modules()
     let providers = &body["capabilities"]["search.track"];
     assert_eq!(providers[0]["module"], "alpha");
     assert_eq!(providers[0]["priority"], 10);
-    let alpha = body["modules"].as_array().unwrap().iter().find(|m| m["name"] == "alpha").unwrap();
+    let alpha = body["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "alpha")
+        .unwrap();
     assert_eq!(alpha["instances"].as_array().unwrap().len(), 1);
-    assert_eq!(alpha["capabilities"][0]["subject"], "soulspot.alpha.search.track");
+    assert_eq!(
+        alpha["capabilities"][0]["subject"],
+        "soulspot.alpha.search.track"
+    );
 }
 
 #[tokio::test]
 async fn bad_requests_get_clear_json_errors_with_the_right_status() {
     let app = spawn_app().await;
-    let alpha = app.start_search_provider("alpha", 10, Behaviour::Answer, &[]).await;
+    let alpha = app
+        .start_search_provider("alpha", 10, Behaviour::Answer, &[])
+        .await;
     app.wait_for_status("alpha", "active", SETTLE).await;
 
     let cases = [
         ("search.track", "{\"query\": ".to_owned(), 400, "bad_json"),
-        ("search.track", r#"{"query": 3}"#.to_owned(), 400, "invalid_request"),
-        ("search.track", r#"{"query": "x", "limit": 9999}"#.to_owned(), 400, "invalid_request"),
-        ("no.such.operation", "{}".to_owned(), 404, "unknown_operation"),
-        ("search.track", format!(r#"{{"query": "{}"}}"#, "x".repeat(20_000)), 413, "payload_too_large"),
+        (
+            "search.track",
+            r#"{"query": 3}"#.to_owned(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "search.track",
+            r#"{"query": "x", "limit": 9999}"#.to_owned(),
+            400,
+            "invalid_request",
+        ),
+        (
+            "no.such.operation",
+            "{}".to_owned(),
+            404,
+            "unknown_operation",
+        ),
+        (
+            "search.track",
+            format!(r#"{{"query": "{}"}}"#, "x".repeat(20_000)),
+            413,
+            "payload_too_large",
+        ),
     ];
     for (operation, body, status, code) in cases {
         let (got, reply) = app.post_operation(operation, body).await;
         assert_eq!(got, status, "{operation}: {reply}");
         assert_eq!(reply["error"]["code"], code, "{reply}");
-        assert!(reply["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert!(
+            reply["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
     }
     assert_eq!(alpha.calls(), 0, "nothing invalid reached the module");
     assert_eq!(app.search().await, "alpha");
@@ -208,13 +304,20 @@ async fn recent_events_are_served_most_recent_first() {
         let data = json!({"download_id": format!("d{n}"), "bytes_transferred": n, "size": 10, "percent": 10.0});
         let event = bus.event("download.progress", data).unwrap();
         ids.push(event.event_id.to_string());
-        bus.publish(event, &MessageContext::default()).await.unwrap();
+        bus.publish(event, &MessageContext::default())
+            .await
+            .unwrap();
     }
 
     let (status, body) = app.get("/api/events?type=download.progress&limit=2").await;
 
     assert_eq!(status, 200);
-    let got: Vec<&str> = body.as_array().unwrap().iter().map(|e| e["event_id"].as_str().unwrap()).collect();
+    let got: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_id"].as_str().unwrap())
+        .collect();
     assert_eq!(got, vec![ids[2].as_str(), ids[1].as_str()]);
     assert_eq!(app.get("/api/events?type=nope").await.0, 404);
     assert_eq!(app.get("/api/events?limit=abc").await.0, 400);
