@@ -2,6 +2,7 @@
 //! a NATS micro service, the health endpoint, up/down announcements, the operational HTTP
 //! listener (`/healthz`, `/readyz`, `/metrics`), discovery of peers and graceful shutdown.
 
+pub mod app;
 pub mod capability;
 pub mod discovery;
 pub mod health;
@@ -10,6 +11,7 @@ pub mod module;
 pub mod settings;
 pub mod shutdown;
 
+pub use app::ModuleApp;
 pub use capability::{CallContext, Capability, ServiceError};
 pub use discovery::{StartupReport, discover, startup_report};
 pub use health::HealthChecks;
