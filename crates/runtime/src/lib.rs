@@ -8,6 +8,8 @@ pub mod discovery;
 pub mod health;
 pub mod http;
 pub mod module;
+pub mod outbound;
+pub mod secret;
 pub mod settings;
 pub mod shutdown;
 
@@ -16,5 +18,6 @@ pub use capability::{CallContext, Capability, ServiceError};
 pub use discovery::{StartupReport, discover, startup_report};
 pub use health::HealthChecks;
 pub use module::{ModuleBuilder, RunningModule, StartError};
+pub use secret::Secret;
 pub use settings::{ServiceSettings, SettingsError, SettingsSources, load};
 pub use shutdown::shutdown_signal;

@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::{self, ApiState};
 use crate::monitor::HealthMonitor;
+use crate::pipeline::Pipeline;
 use crate::registry::Registry;
 use crate::route::Router;
 use crate::settings::RouterSettings;
@@ -49,8 +50,12 @@ impl Application {
         let (listener, address) = soulspot_runtime::http::bind(&settings.service.http.bind)
             .await
             .with_context(|| format!("failed to bind {}", settings.service.http.bind))?;
+        let pipeline = Pipeline::start(router.clone(), events.clone(), settings.pipeline.clone())
+            .await
+            .context("failed to start the pipeline")?;
         let state = ApiState {
             router: router.clone(),
+            pipeline: Arc::new(pipeline),
             events,
             settings: settings.api.clone(),
         };

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod monitor;
+pub mod pipeline;
 pub mod registry;
 pub mod route;
 pub mod settings;

@@ -3,7 +3,7 @@
 //! the failures are transient. Bad input (a 4xx-class reply) is returned at once.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_nats::Client;
 use bytes::Bytes;
@@ -60,12 +60,25 @@ impl Router {
         &self.registry
     }
 
-    /// Validates `params` against the operation's contract and routes it.
+    /// Validates `params` against the operation's contract and routes it with the default
+    /// deadline per try.
     pub async fn route(
         &self,
         operation: &str,
         params: &Value,
         context: &MessageContext,
+    ) -> Result<Value, RouteError> {
+        self.route_within(operation, params, context, self.settings.request_timeout())
+            .await
+    }
+
+    /// Like `route`, with `deadline` for each try of each provider.
+    pub async fn route_within(
+        &self,
+        operation: &str,
+        params: &Value,
+        context: &MessageContext,
+        deadline: Duration,
     ) -> Result<Value, RouteError> {
         let contracts = soulspot_contracts::contracts().map_err(RouteError::InvalidRequest)?;
         contracts
@@ -75,7 +88,9 @@ impl Router {
             .validate_request(operation, params)
             .map_err(RouteError::InvalidRequest)?;
         let payload = Bytes::from(params.to_string());
-        let reply = self.route_validated(operation, payload, context).await?;
+        let reply = self
+            .route_validated(operation, payload, context, deadline)
+            .await?;
         serde_json::from_slice(&reply).map_err(|source| RouteError::Exhausted {
             operation: operation.to_owned(),
             last: RequestError::Decode {
@@ -86,11 +101,12 @@ impl Router {
     }
 
     /// Routes an already validated payload and returns the reply's bytes untouched.
-    pub async fn route_validated(
+    async fn route_validated(
         &self,
         operation: &str,
         payload: Bytes,
         context: &MessageContext,
+        deadline: Duration,
     ) -> Result<Bytes, RouteError> {
         let span = tracing::info_span!(
             "route",
@@ -98,7 +114,7 @@ impl Router {
             correlation_id = context.correlation_id.as_deref().unwrap_or(""),
             trace_id = %context.trace_id(),
         );
-        self.try_rounds(operation, payload, context)
+        self.try_rounds(operation, payload, context, deadline)
             .instrument(span)
             .await
     }
@@ -108,6 +124,7 @@ impl Router {
         operation: &str,
         payload: Bytes,
         context: &MessageContext,
+        deadline: Duration,
     ) -> Result<Bytes, RouteError> {
         let mut last_error = None;
         for round in 1..=self.settings.max_attempts.max(1) {
@@ -122,7 +139,7 @@ impl Router {
                 });
             }
             match self
-                .try_candidates(operation, &candidates, &payload, context)
+                .try_candidates(operation, &candidates, &payload, context, deadline)
                 .await
             {
                 Ok(reply) => return Ok(reply),
@@ -155,6 +172,7 @@ impl Router {
         candidates: &[Candidate],
         payload: &Bytes,
         context: &MessageContext,
+        deadline: Duration,
     ) -> Result<Bytes, Attempt> {
         let mut last = None;
         for candidate in candidates {
@@ -164,7 +182,7 @@ impl Router {
                 &candidate.subject,
                 payload.clone(),
                 context,
-                self.settings.request_timeout(),
+                deadline,
             )
             .await;
             record(operation, &candidate.module, &outcome, started);

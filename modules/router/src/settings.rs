@@ -5,6 +5,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use soulspot_runtime::ServiceSettings;
 
+use crate::pipeline::PipelineSettings;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct RouterSettings {
@@ -12,6 +14,7 @@ pub struct RouterSettings {
     pub service: ServiceSettings,
     pub router: RoutingSettings,
     pub api: ApiSettings,
+    pub pipeline: PipelineSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,6 +23,14 @@ pub enum ApiError {
     Route(#[from] RouteError),
     #[error("event store unavailable: {0}")]
     EventStore(String),
+    #[error("job store unavailable: {0}")]
+    JobStore(String),
+}
+
+impl ApiError {
+    pub(crate) fn jobs(error: crate::pipeline::StoreError) -> Self {
+        ApiError::JobStore(error.to_string())
+    }
 }
 
 impl ApiError {
@@ -35,6 +43,7 @@ impl ApiError {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
             ApiError::EventStore(_) => (StatusCode::SERVICE_UNAVAILABLE, "event_store_unavailable"),
+            ApiError::JobStore(_) => (StatusCode::SERVICE_UNAVAILABLE, "job_store_unavailable"),
             ApiError::Route(route) => match route {
                 RouteError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "unknown_operation"),
                 RouteError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
@@ -74,6 +83,7 @@ impl ApiError {
                 _ => format!("every provider of {operation} failed"),
             },
             ApiError::EventStore(_) => "the event store is unavailable".to_owned(),
+            ApiError::JobStore(_) => "the job store is unavailable".to_owned(),
             other => other.to_string(),
         }
     }

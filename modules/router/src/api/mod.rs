@@ -2,17 +2,22 @@
 
 mod error;
 mod events;
+mod jobs;
 mod operations;
+mod search;
 mod status;
+mod stream;
 
 use std::sync::Arc;
 
 use axum::Router as Routes;
 use axum::routing::{get, post};
+use serde::de::DeserializeOwned;
 use soulspot_bus::EventBus;
 
 pub use error::ApiError;
 
+use crate::pipeline::Pipeline;
 use crate::route::Router;
 use crate::settings::ApiSettings;
 
@@ -20,6 +25,7 @@ use crate::settings::ApiSettings;
 #[derive(Debug, Clone)]
 pub struct ApiState {
     pub router: Arc<Router>,
+    pub pipeline: Arc<Pipeline>,
     pub events: EventBus,
     pub settings: ApiSettings,
 }
@@ -32,7 +38,32 @@ pub fn routes(state: ApiState) -> Routes {
             "/api/operations/{operation}",
             post(operations::call_operation),
         )
+        .route("/api/downloads", post(jobs::create_download))
+        .route("/api/jobs", get(jobs::list_jobs))
+        .route("/api/jobs/{id}", get(jobs::get_job))
+        .route("/api/search", get(search::search))
         .route("/api/events", get(events::recent_events))
+        .route("/api/events/stream", get(stream::stream))
         .fallback(|| async { ApiError::NotFound("no such endpoint".to_owned()) })
         .with_state(state)
+}
+
+/// Decodes a JSON body: too large → 413, broken JSON → 400 `bad_json`, JSON of the wrong
+/// shape (unknown or mistyped fields) → 400 `invalid_request`. An empty body reads as `{}`.
+pub(crate) fn parse_json_body<T: DeserializeOwned>(
+    body: &[u8],
+    limit: usize,
+) -> Result<T, ApiError> {
+    if body.len() > limit {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|error| match error.classify() {
+        serde_json::error::Category::Data => ApiError::InvalidRequest(error.to_string()),
+        _ => ApiError::BadJson(error.to_string()),
+    })
 }

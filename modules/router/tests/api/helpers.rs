@@ -29,6 +29,8 @@ pub async fn spawn_app() -> TestApp {
     settings.service.nats.url = nats.url();
     settings.service.http.bind = "127.0.0.1:0".to_owned();
     settings.api.max_body_bytes = 8 * 1024;
+    settings.pipeline.step_backoff_ms = 20;
+    settings.pipeline.download_timeout_ms = 10_000;
     settings.router = RoutingSettings {
         health_interval_ms: HEALTH_INTERVAL.as_millis() as u64,
         discovery_window_ms: 100,
@@ -173,6 +175,42 @@ impl TestApp {
             .await;
         assert_eq!(status, 200, "{body}");
         body["tracks"][0]["title"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn post(&self, path: &str, body: String) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("http://{}{path}", self.address))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Submits a download and returns its job id.
+    pub async fn post_download(&self, body: Value) -> String {
+        let (status, reply) = self.post("/api/downloads", body.to_string()).await;
+        assert_eq!(status, 202, "{reply}");
+        reply["job_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Waits until the job is completed or failed, and returns it.
+    pub async fn wait_for_job(&self, job_id: &str, limit: Duration) -> Value {
+        let started = Instant::now();
+        loop {
+            let (_, job) = self.get(&format!("/api/jobs/{job_id}")).await;
+            if job["state"] == "completed" || job["state"] == "failed" {
+                return job;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "job {job_id} not finished within {limit:?}: {job}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {

@@ -3,7 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod fakes;
 mod helpers;
+mod pipeline;
 
 use std::time::Duration;
 

@@ -1,0 +1,97 @@
+//! The orchestrated pipeline: a job is resolved into a track, downloaded, then taken through
+//! the post-download steps of `deploy/pipeline.yaml`, surviving router and NATS restarts.
+//!
+//! Jobs ride the `SOULSPOT_JOBS` work queue (shared by every router instance through one
+//! durable consumer); their state is written to KV at every transition; every step is
+//! idempotent by job id, so a job redelivered after a crash resumes where it stopped.
+
+mod job;
+mod outcomes;
+mod settings;
+mod spec;
+mod store;
+mod worker;
+
+use std::sync::Arc;
+
+use soulspot_bus::EventBus;
+use tokio::task::JoinHandle;
+
+pub use job::{Job, JobFailure, JobRequest, JobState, Step, StepStatus};
+pub use settings::PipelineSettings;
+pub use spec::{PipelineSpec, SpecError};
+pub use store::{JOB_UPDATES_WILDCARD, JobStore, StoreError};
+
+use crate::route::Router;
+
+/// Submits jobs and answers questions about them; runs the workers while alive.
+#[derive(Debug)]
+pub struct Pipeline {
+    store: JobStore,
+    _worker: JoinHandle<()>,
+    _outcomes: soulspot_bus::Subscription,
+    _failures: soulspot_bus::Subscription,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error("download events: {0}")]
+    Events(#[from] soulspot_bus::SubscribeError),
+}
+
+impl Pipeline {
+    pub async fn start(
+        router: Arc<Router>,
+        events: EventBus,
+        settings: PipelineSettings,
+    ) -> Result<Self, PipelineError> {
+        let spec = Arc::new(PipelineSpec::load(&settings.spec_path)?);
+        let store = JobStore::open(events.client().clone()).await?;
+        let (outcomes, failures) = outcomes::follow_downloads(&events, store.clone()).await?;
+        let consumer = store
+            .queue_consumer(settings.max_concurrent_jobs, settings.ack_wait())
+            .await?;
+        let worker = worker::Worker::new(store.clone(), router, events, spec, settings);
+        let worker = tokio::spawn(worker.run(consumer));
+        Ok(Self {
+            store,
+            _worker: worker,
+            _outcomes: outcomes,
+            _failures: failures,
+        })
+    }
+
+    /// Stores a new job and puts it on the work queue.
+    pub async fn submit(&self, request: JobRequest) -> Result<Job, StoreError> {
+        let mut job = Job::new(uuid::Uuid::now_v7().to_string(), request);
+        self.store.save(&mut job).await?;
+        self.store.enqueue(&job.id).await?;
+        tracing::info!(job_id = %job.id, source = %job.request.source, "job queued");
+        metrics::counter!("soulspot_jobs_submitted_total").increment(1);
+        Ok(job)
+    }
+
+    pub async fn job(&self, id: &str) -> Result<Option<Job>, StoreError> {
+        self.store.load(id).await
+    }
+
+    /// Jobs in `state` (all when `None`), oldest first, after job id `after`, at most `limit`.
+    pub async fn jobs(
+        &self,
+        state: Option<JobState>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError> {
+        let jobs = self.store.all().await?;
+        Ok(jobs
+            .into_iter()
+            .filter(|job| state.is_none_or(|state| job.state == state))
+            .filter(|job| after.is_none_or(|after| job.id.as_str() > after))
+            .take(limit)
+            .collect())
+    }
+}

@@ -1,0 +1,234 @@
+//! Durable job state: the `soulspot_jobs` KV bucket holds every job, written at each
+//! transition; the `SOULSPOT_JOBS` work-queue stream holds the jobs waiting to run; the
+//! `soulspot_downloads` KV bucket holds the outcome of each job's current download.
+
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::header::NATS_MESSAGE_ID;
+use async_nats::jetstream::consumer::pull::Config as PullConfig;
+use async_nats::jetstream::consumer::{AckPolicy, PullConsumer};
+use async_nats::jetstream::kv::{Config as KvConfig, Store};
+use async_nats::jetstream::stream::{Config as StreamConfig, RetentionPolicy, StorageType};
+use async_nats::jetstream::{self, Context};
+use futures::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use soulspot_contracts::FileRef;
+
+use super::job::Job;
+
+const JOBS_BUCKET: &str = "soulspot_jobs";
+const DOWNLOADS_BUCKET: &str = "soulspot_downloads";
+const QUEUE_STREAM: &str = "SOULSPOT_JOBS";
+const QUEUE_SUBJECT: &str = "soulspot.jobs.run";
+const QUEUE_CONSUMER: &str = "router-jobs";
+/// Every saved job is also published here (plain NATS, not stored) for live views.
+pub const JOB_UPDATES_WILDCARD: &str = "soulspot.jobs.updates.>";
+
+#[derive(Debug, thiserror::Error)]
+#[error("job store: {0}")]
+pub struct StoreError(String);
+
+impl StoreError {
+    pub fn from_display(error: impl std::fmt::Display) -> Self {
+        Self(error.to_string())
+    }
+}
+
+fn store_error(error: impl std::fmt::Display) -> StoreError {
+    StoreError::from_display(error)
+}
+
+/// The outcome of one download, as reported by a download module's event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum DownloadOutcome {
+    Completed {
+        download_id: String,
+        file: FileRef,
+    },
+    Failed {
+        download_id: String,
+        error: String,
+        can_retry: bool,
+        attempts: u32,
+    },
+}
+
+impl DownloadOutcome {
+    pub fn download_id(&self) -> &str {
+        match self {
+            DownloadOutcome::Completed { download_id, .. }
+            | DownloadOutcome::Failed { download_id, .. } => download_id,
+        }
+    }
+}
+
+/// Jobs, their queue and their download outcomes on JetStream.
+#[derive(Clone)]
+pub struct JobStore {
+    jetstream: Context,
+    jobs: Store,
+    downloads: Store,
+}
+
+impl std::fmt::Debug for JobStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JobStore")
+    }
+}
+
+impl JobStore {
+    /// Opens (creating when needed) the buckets and the work queue, all on file storage.
+    pub async fn open(client: async_nats::Client) -> Result<Self, StoreError> {
+        let jetstream = jetstream::new(client);
+        let bucket = |name: &str| KvConfig {
+            bucket: name.to_owned(),
+            history: 1,
+            storage: StorageType::File,
+            ..Default::default()
+        };
+        let jobs = jetstream
+            .create_key_value(bucket(JOBS_BUCKET))
+            .await
+            .map_err(store_error)?;
+        let downloads = jetstream
+            .create_key_value(bucket(DOWNLOADS_BUCKET))
+            .await
+            .map_err(store_error)?;
+        jetstream
+            .get_or_create_stream(StreamConfig {
+                name: QUEUE_STREAM.to_owned(),
+                subjects: vec![QUEUE_SUBJECT.to_owned()],
+                retention: RetentionPolicy::WorkQueue,
+                storage: StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .map_err(store_error)?;
+        Ok(Self {
+            jetstream,
+            jobs,
+            downloads,
+        })
+    }
+
+    pub async fn save(&self, job: &mut Job) -> Result<(), StoreError> {
+        job.updated_at = time::OffsetDateTime::now_utc();
+        let body = serde_json::to_vec(job).map_err(store_error)?;
+        self.jobs
+            .put(&job.id, body.clone().into())
+            .await
+            .map_err(store_error)?;
+        let subject = format!("soulspot.jobs.updates.{}", job.id);
+        if let Err(error) = self.jetstream.client().publish(subject, body.into()).await {
+            tracing::debug!(job_id = %job.id, %error, "job update not broadcast");
+        }
+        Ok(())
+    }
+
+    pub async fn load(&self, id: &str) -> Result<Option<Job>, StoreError> {
+        let Some(body) = self.jobs.get(id).await.map_err(store_error)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&body).map(Some).map_err(store_error)
+    }
+
+    /// Every stored job, oldest first (ids are UUIDv7, ordered by creation).
+    pub async fn all(&self) -> Result<Vec<Job>, StoreError> {
+        let mut keys: Vec<String> = match self.jobs.keys().await {
+            Ok(keys) => keys.try_collect().await.map_err(store_error)?,
+            Err(error) => return Err(store_error(error)),
+        };
+        keys.sort();
+        let mut jobs = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(job) = self.load(&key).await? {
+                jobs.push(job);
+            }
+        }
+        Ok(jobs)
+    }
+
+    /// Puts a job on the work queue; a second enqueue of the same job id is dropped.
+    pub async fn enqueue(&self, job_id: &str) -> Result<(), StoreError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(NATS_MESSAGE_ID, job_id);
+        self.jetstream
+            .publish_with_headers(QUEUE_SUBJECT, headers, job_id.to_owned().into())
+            .await
+            .map_err(store_error)?
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    /// The durable pull consumer every router instance shares.
+    pub async fn queue_consumer(
+        &self,
+        max_in_flight: usize,
+        ack_wait: Duration,
+    ) -> Result<PullConsumer, StoreError> {
+        let stream = self
+            .jetstream
+            .get_stream(QUEUE_STREAM)
+            .await
+            .map_err(store_error)?;
+        stream
+            .get_or_create_consumer(
+                QUEUE_CONSUMER,
+                PullConfig {
+                    durable_name: Some(QUEUE_CONSUMER.to_owned()),
+                    ack_policy: AckPolicy::Explicit,
+                    ack_wait,
+                    max_ack_pending: max_in_flight as i64,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(store_error)
+    }
+
+    pub async fn record_download(
+        &self,
+        job_id: &str,
+        outcome: &DownloadOutcome,
+    ) -> Result<(), StoreError> {
+        let body = serde_json::to_vec(outcome).map_err(store_error)?;
+        self.downloads
+            .put(job_id, body.into())
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    /// Waits for the outcome of download `download_id` of job `job_id`, however it arrives:
+    /// already stored, or written later by whichever router instance received the event.
+    pub async fn wait_for_download(
+        &self,
+        job_id: &str,
+        download_id: &str,
+        limit: Duration,
+    ) -> Result<Option<DownloadOutcome>, StoreError> {
+        let mut updates = self
+            .downloads
+            .watch_with_history(job_id)
+            .await
+            .map_err(store_error)?;
+        let waiting = async {
+            while let Some(entry) = updates.next().await {
+                let entry = entry.map_err(store_error)?;
+                let Ok(outcome) = serde_json::from_slice::<DownloadOutcome>(&entry.value) else {
+                    continue;
+                };
+                if outcome.download_id() == download_id {
+                    return Ok(Some(outcome));
+                }
+            }
+            Ok(None)
+        };
+        tokio::time::timeout(limit, waiting)
+            .await
+            .unwrap_or(Ok(None))
+    }
+}

@@ -1,0 +1,209 @@
+//! Test-defined modules for the pipeline: each offers the real capability contract over a
+//! real nats-server, counts its calls, and behaves as a test asks.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use soulspot_bus::{EventBus, EventPublisher, EventStoreSettings, MessageContext};
+use soulspot_runtime::{CallContext, Capability, ModuleBuilder, RunningModule, ServiceError};
+
+use crate::helpers::TestApp;
+
+/// How the fake downloader ends each download.
+#[derive(Clone, Copy)]
+pub enum Downloads {
+    /// Completes after `delay`.
+    Succeed { delay: Duration },
+    /// Fails with `can_retry` this many times, then completes.
+    FailTimes(usize),
+    /// Fails every time (retryable).
+    AlwaysFail,
+}
+
+/// Counts per job id.
+#[derive(Clone, Default)]
+pub struct Tally(Arc<Mutex<HashMap<String, usize>>>);
+
+impl Tally {
+    fn add(&self, job_id: &str) -> usize {
+        let mut counts = self.0.lock().unwrap();
+        let count = counts.entry(job_id.to_owned()).or_insert(0);
+        *count += 1;
+        *count
+    }
+
+    pub fn of(&self, job_id: &str) -> usize {
+        self.0.lock().unwrap().get(job_id).copied().unwrap_or(0)
+    }
+
+    pub fn jobs(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+}
+
+#[derive(Default)]
+pub struct Counters {
+    pub downloads: Tally,
+    /// Imports performed (the first call per job); later calls answer `already_imported`.
+    pub imports: Tally,
+    pub import_calls: AtomicUsize,
+    pub notifications: Tally,
+}
+
+pub async fn start_search(app: &TestApp) -> RunningModule {
+    let capability = Capability::new(
+        "search.track",
+        10,
+        |_: CallContext, request: Value| async move {
+            let query = request["query"].as_str().unwrap_or_default().to_owned();
+            if query == "nothing matches" {
+                return Ok::<_, ServiceError>(json!({"tracks": []}));
+            }
+            Ok(
+                json!({"tracks": [{"title": "Teardrop", "artist": "Massive Attack", "album": "Mezzanine", "spotify_id": "sp1"}]}),
+            )
+        },
+    );
+    start(app, "spotify", capability).await
+}
+
+pub async fn start_downloader(
+    app: &TestApp,
+    behaviour: Downloads,
+    counters: Arc<Counters>,
+) -> RunningModule {
+    let bus = EventBus::new(
+        app.nats_client().await,
+        "soulseek",
+        &EventStoreSettings::default(),
+    )
+    .await
+    .unwrap();
+    let capability = Capability::new(
+        "download.track",
+        10,
+        move |_: CallContext, request: Value| {
+            let (bus, counters) = (bus.clone(), counters.clone());
+            async move {
+                let job_id = request["job_id"].as_str().unwrap_or_default().to_owned();
+                let attempt = counters.downloads.add(&job_id);
+                let download_id = uuid::Uuid::now_v7().to_string();
+                let track = request["track"].clone();
+                tokio::spawn(finish_download(
+                    bus,
+                    behaviour,
+                    attempt,
+                    job_id,
+                    download_id.clone(),
+                    track,
+                ));
+                Ok::<_, ServiceError>(json!({"download_id": download_id}))
+            }
+        },
+    );
+    start(app, "soulseek", capability).await
+}
+
+async fn finish_download(
+    bus: EventBus,
+    behaviour: Downloads,
+    attempt: usize,
+    job_id: String,
+    download_id: String,
+    track: Value,
+) {
+    let fails = match behaviour {
+        Downloads::Succeed { delay } => {
+            tokio::time::sleep(delay).await;
+            false
+        }
+        Downloads::FailTimes(times) => attempt <= times,
+        Downloads::AlwaysFail => true,
+    };
+    let event = if fails {
+        bus.event("download.failed", json!({"download_id": download_id, "job_id": job_id, "track": track, "error": "peer rejected the transfer", "can_retry": true, "attempts": 1}))
+    } else {
+        let file = json!({"file_id": download_id, "path": format!("/downloads/{job_id}.flac"), "size": 1000, "format": "flac"});
+        bus.event(
+            "download.completed",
+            json!({"download_id": download_id, "job_id": job_id, "track": track, "file": file}),
+        )
+    };
+    bus.publish(
+        event.unwrap().with_correlation_id(job_id),
+        &MessageContext::default(),
+    )
+    .await
+    .unwrap();
+}
+
+pub async fn start_metadata(app: &TestApp) -> RunningModule {
+    let capability = Capability::new(
+        "enrich.metadata",
+        10,
+        |_: CallContext, request: Value| async move {
+            let track = &request["track"];
+            Ok::<_, ServiceError>(
+                json!({"tags_written": true, "metadata": {"title": track["title"], "artist": track["artist"], "album": "Mezzanine", "date": "1998"}}),
+            )
+        },
+    );
+    start(app, "metadata", capability).await
+}
+
+pub async fn start_library(app: &TestApp, counters: Arc<Counters>) -> RunningModule {
+    let capability = Capability::new("import.track", 10, move |_: CallContext, request: Value| {
+        let counters = counters.clone();
+        async move {
+            counters.import_calls.fetch_add(1, Ordering::SeqCst);
+            let job_id = request["job_id"].as_str().unwrap_or_default().to_owned();
+            let album = request["metadata"]["album"]
+                .as_str()
+                .unwrap_or("Unknown Album")
+                .to_owned();
+            let path = format!("/music/Massive Attack/{album}/{job_id}.flac");
+            let status = if counters.imports.of(&job_id) == 0 {
+                "imported"
+            } else {
+                "already_imported"
+            };
+            if status == "imported" {
+                counters.imports.add(&job_id);
+            }
+            Ok::<_, ServiceError>(json!({"status": status, "path": path}))
+        }
+    });
+    start(app, "library", capability).await
+}
+
+pub async fn start_notifications(app: &TestApp, counters: Arc<Counters>) -> RunningModule {
+    let capability = Capability::new(
+        "notify.track_ready",
+        10,
+        move |_: CallContext, request: Value| {
+            let counters = counters.clone();
+            async move {
+                let job_id = request["job_id"].as_str().unwrap_or_default();
+                counters.notifications.add(job_id);
+                Ok::<_, ServiceError>(
+                    json!({"channels": [{"channel": "webhook", "ok": true, "attempts": 1}]}),
+                )
+            }
+        },
+    );
+    start(app, "notifications", capability).await
+}
+
+async fn start(app: &TestApp, module: &str, capability: Capability) -> RunningModule {
+    let module = ModuleBuilder::new(module, "0.1.0")
+        .capability(capability)
+        .start(app.nats_client().await)
+        .await
+        .unwrap();
+    app.wait_for_status(module.name(), "active", Duration::from_secs(10))
+        .await;
+    module
+}
