@@ -10,6 +10,7 @@ use futures::StreamExt;
 use futures::future::join_all;
 use soulspot_bus::{MessageContext, request_json};
 use soulspot_contracts::{HealthReport, ModuleAnnouncement, subjects};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::registry::{Observation, Registry};
@@ -20,6 +21,7 @@ use crate::settings::RoutingSettings;
 pub struct HealthMonitor {
     task: JoinHandle<()>,
     polled_once: Arc<AtomicBool>,
+    first_poll: Arc<Notify>,
 }
 
 impl HealthMonitor {
@@ -32,19 +34,30 @@ impl HealthMonitor {
         let ups = client.subscribe(subjects::MODULE_UP).await?;
         let downs = client.subscribe(subjects::MODULE_DOWN).await?;
         let polled_once = Arc::new(AtomicBool::new(false));
+        let first_poll = Arc::new(Notify::new());
         let monitor = Monitor {
             client,
             registry,
             settings,
             polled_once: polled_once.clone(),
+            first_poll: first_poll.clone(),
         };
         let task = tokio::spawn(monitor.run(ups, downs));
-        Ok(Self { task, polled_once })
+        Ok(Self {
+            task,
+            polled_once,
+            first_poll,
+        })
     }
 
-    /// Whether the registry reflects at least one full poll.
-    pub fn is_ready(&self) -> bool {
-        self.polled_once.load(Ordering::Acquire)
+    /// Resolves once the registry reflects a full poll: before that, every capability would
+    /// look missing.
+    pub async fn first_poll_done(&self) {
+        let notified = self.first_poll.notified();
+        if self.polled_once.load(Ordering::Acquire) {
+            return;
+        }
+        notified.await;
     }
 }
 
@@ -59,6 +72,7 @@ struct Monitor {
     registry: Arc<Registry>,
     settings: RoutingSettings,
     polled_once: Arc<AtomicBool>,
+    first_poll: Arc<Notify>,
 }
 
 impl Monitor {
@@ -123,7 +137,9 @@ impl Monitor {
         .await;
         let health: BTreeMap<String, Option<HealthReport>> = reports.into_iter().collect();
         self.registry.apply(Observation { infos, health });
-        self.polled_once.store(true, Ordering::Release);
+        if !self.polled_once.swap(true, Ordering::AcqRel) {
+            self.first_poll.notify_waiters();
+        }
         metrics::counter!("soulspot_router_health_polls_total").increment(1);
     }
 }

@@ -19,6 +19,8 @@ pub struct PipelineSettings {
     pub max_download_attempts: u32,
     /// Pause between tries of a failed step; doubled each try.
     pub step_backoff_ms: u64,
+    /// Further tries of the search and download requests when no module answers.
+    pub request_retries: u32,
 }
 
 impl Default for PipelineSettings {
@@ -30,6 +32,7 @@ impl Default for PipelineSettings {
             download_timeout_ms: 30 * 60 * 1000,
             max_download_attempts: 3,
             step_backoff_ms: 500,
+            request_retries: 3,
         }
     }
 }

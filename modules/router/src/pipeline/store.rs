@@ -204,31 +204,42 @@ impl JobStore {
 
     /// Waits for the outcome of download `download_id` of job `job_id`, however it arrives:
     /// already stored, or written later by whichever router instance received the event.
+    /// A watch cut short (NATS restarting) is opened again until `limit` runs out.
     pub async fn wait_for_download(
         &self,
         job_id: &str,
         download_id: &str,
         limit: Duration,
     ) -> Result<Option<DownloadOutcome>, StoreError> {
-        let mut updates = self
-            .downloads
-            .watch_with_history(job_id)
-            .await
-            .map_err(store_error)?;
+        let deadline = tokio::time::Instant::now() + limit;
         let waiting = async {
-            while let Some(entry) = updates.next().await {
-                let entry = entry.map_err(store_error)?;
-                let Ok(outcome) = serde_json::from_slice::<DownloadOutcome>(&entry.value) else {
-                    continue;
-                };
-                if outcome.download_id() == download_id {
-                    return Ok(Some(outcome));
+            loop {
+                if let Some(outcome) = self.watch_download(job_id, download_id).await {
+                    return outcome;
                 }
+                tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            Ok(None)
         };
-        tokio::time::timeout(limit, waiting)
-            .await
-            .unwrap_or(Ok(None))
+        Ok(tokio::time::timeout_at(deadline, waiting).await.ok())
+    }
+
+    /// One watch of the job's download key; `None` when the watch ended without the outcome.
+    async fn watch_download(&self, job_id: &str, download_id: &str) -> Option<DownloadOutcome> {
+        let mut updates = match self.downloads.watch_with_history(job_id).await {
+            Ok(updates) => updates,
+            Err(error) => {
+                tracing::debug!(%job_id, %error, "download watch not opened");
+                return None;
+            }
+        };
+        while let Some(Ok(entry)) = updates.next().await {
+            let Ok(outcome) = serde_json::from_slice::<DownloadOutcome>(&entry.value) else {
+                continue;
+            };
+            if outcome.download_id() == download_id {
+                return Some(outcome);
+            }
+        }
+        None
     }
 }

@@ -172,8 +172,7 @@ impl Worker {
         start_step(job, "search", SEARCH_TRACK);
         self.store.save(job).await?;
         let reply = self
-            .router
-            .route(SEARCH_TRACK, &json!({"query": query, "limit": 5}), context)
+            .route_patiently(SEARCH_TRACK, &json!({"query": query, "limit": 5}), context)
             .await
             .map_err(|error| failure("search", error))?;
         let track: Option<TrackRef> = reply["tracks"]
@@ -258,8 +257,7 @@ impl Worker {
         let attempt = step.attempts;
         self.store.save(job).await?;
         let reply = self
-            .router
-            .route(
+            .route_patiently(
                 DOWNLOAD_TRACK,
                 &json!({"track": track, "job_id": job.id}),
                 context,
@@ -383,6 +381,27 @@ impl Worker {
         }
     }
 
+    /// Routes, trying again with backoff while the failure may pass (a module restarting).
+    async fn route_patiently(
+        &self,
+        operation: &str,
+        params: &Value,
+        context: &MessageContext,
+    ) -> Result<Value, RouteError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.router.route(operation, params, context).await {
+                Err(error) if is_retryable(&error) && attempt <= self.settings.request_retries => {
+                    let pause = self.settings.step_backoff(attempt);
+                    tracing::warn!(%operation, %error, ?pause, "request failed, retrying");
+                    tokio::time::sleep(pause).await;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
     async fn complete(&self, job: &mut Job, context: &MessageContext) -> Result<(), StoreError> {
         let skipped: Vec<String> = job
             .steps
@@ -500,6 +519,16 @@ impl Worker {
             .await
             .map_err(StoreError::from_display)
     }
+}
+
+/// Bad input stays bad; anything else may pass.
+fn is_retryable(error: &RouteError) -> bool {
+    !matches!(
+        error,
+        RouteError::Rejected { .. }
+            | RouteError::InvalidRequest(_)
+            | RouteError::UnknownOperation(_)
+    )
 }
 
 fn pending_download(job: &Job) -> Option<String> {

@@ -50,7 +50,9 @@ pub struct Counters {
     /// Imports performed (the first call per job); later calls answer `already_imported`.
     pub imports: Tally,
     pub import_calls: AtomicUsize,
+    /// Notifications sent (the first call per job, as the real module deduplicates by job).
     pub notifications: Tally,
+    pub notification_calls: AtomicUsize,
 }
 
 pub async fn start_search(app: &TestApp) -> RunningModule {

@@ -23,6 +23,15 @@ pub struct TestApp {
     pub http: reqwest::Client,
 }
 
+/// A nats-server, and helpers aimed at a router that the test starts itself at `address`.
+pub fn app_at(nats: NatsServer, address: SocketAddr) -> TestApp {
+    TestApp {
+        nats,
+        address,
+        http: reqwest::Client::new(),
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     let nats = NatsServer::start().unwrap();
     let mut settings = RouterSettings::default();

@@ -6,6 +6,7 @@
 mod fakes;
 mod helpers;
 mod pipeline;
+mod resilience;
 
 use std::time::Duration;
 

@@ -1,0 +1,61 @@
+//! `POST /api/token`: the client-credentials flow with HTTP Basic client authentication.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::SpotifyError;
+use super::{SpotifyState, TOKEN_LIFETIME};
+
+#[derive(Debug, Deserialize)]
+pub(super) struct TokenForm {
+    grant_type: Option<String>,
+}
+
+/// Issues a bearer token valid for an hour.
+pub(super) async fn issue(
+    State(state): State<Arc<SpotifyState>>,
+    headers: HeaderMap,
+    form: Result<axum::Form<TokenForm>, FormRejection>,
+) -> Result<Json<Value>, SpotifyError> {
+    let config = &state.shared.config;
+    let (client_id, client_secret) =
+        basic_credentials(&headers).ok_or(SpotifyError::InvalidClient)?;
+    if client_id != config.spotify_client_id || client_secret != config.spotify_client_secret {
+        tracing::info!(client_id, "spotify token refused");
+        return Err(SpotifyError::InvalidClient);
+    }
+    let grant_type = form.ok().and_then(|axum::Form(form)| form.grant_type);
+    if grant_type.as_deref() != Some("client_credentials") {
+        return Err(SpotifyError::UnsupportedGrantType);
+    }
+    let access_token = format!("BQ{}", uuid::Uuid::new_v4().simple());
+    state
+        .tokens()
+        .insert(access_token.clone(), Instant::now() + TOKEN_LIFETIME);
+    tracing::info!(client_id, "spotify token issued");
+    Ok(Json(json!({
+        "access_token": access_token,
+        "token_type": "bearer",
+        "expires_in": TOKEN_LIFETIME.as_secs(),
+    })))
+}
+
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}

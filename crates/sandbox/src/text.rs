@@ -1,0 +1,73 @@
+//! Text normalisation shared by the emulated search engines.
+
+/// Lowercases and strips common Latin diacritics ("Café Olé" → "cafe ole").
+pub(crate) fn fold(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(fold_char)
+        .collect()
+}
+
+fn fold_char(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+        'ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'ý' | 'ÿ' => 'y',
+        other => other,
+    }
+}
+
+/// Folded alphanumeric words of `text`.
+pub(crate) fn words(text: &str) -> Vec<String> {
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How well `candidate` matches the phrase `wanted`, both folded: 1.0 when equal,
+/// between 0.6 and 0.9 when it contains every wanted word (more extra words, lower),
+/// 0.0 otherwise.
+pub(crate) fn similarity(wanted: &str, candidate: &str) -> f64 {
+    let wanted_words = words(wanted);
+    let candidate_words = words(candidate);
+    if wanted_words.is_empty() {
+        return 0.0;
+    }
+    if wanted_words == candidate_words {
+        return 1.0;
+    }
+    let all_present = wanted_words
+        .iter()
+        .all(|word| candidate_words.contains(word));
+    if !all_present {
+        return 0.0;
+    }
+    0.6 + 0.3 * wanted_words.len() as f64 / candidate_words.len().max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_diacritics_and_case() {
+        assert_eq!(fold("Café Olé"), "cafe ole");
+        assert_eq!(words("Déjà Vu à Paris!"), ["deja", "vu", "a", "paris"]);
+    }
+
+    #[test]
+    fn exact_titles_outrank_variants() {
+        let exact = similarity("Glass Harbour", "Glass Harbour");
+        let remix = similarity("Glass Harbour", "Glass Harbour (Midnight Remix)");
+        let other = similarity("Glass Harbour", "Northern Lights");
+        assert!(exact > remix && remix > other);
+        assert_eq!(other, 0.0);
+    }
+}

@@ -1,0 +1,124 @@
+//! The capabilities `search.track` and `playlist.tracks`: requests in, replies out, and the
+//! one place where library errors become service errors.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use soulspot_contracts::TrackRef;
+use soulspot_contracts::operations::{PLAYLIST_TRACKS, SEARCH_TRACK};
+use soulspot_runtime::{CallContext, Capability, ServiceError};
+
+use crate::client::{MAX_SEARCH_LIMIT, SpotifyClient};
+use crate::downloads::DownloadedTracks;
+use crate::playlist_ref::parse_playlist_id;
+
+/// Spotify is the preferred search provider (the library's local search has 5).
+pub const SEARCH_PRIORITY: u32 = 10;
+/// The only provider of playlists.
+pub const PLAYLIST_PRIORITY: u32 = 10;
+
+/// `search.track` request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchRequest {
+    pub query: String,
+    /// Results wanted; clamped to 10, Spotify's cap. Defaults to 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// `search.track` reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchReply {
+    pub tracks: Vec<TrackRef>,
+}
+
+/// `playlist.tracks` request: a playlist id, `spotify:playlist:` URI or share link.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlaylistRequest {
+    pub playlist: String,
+}
+
+/// `playlist.tracks` reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaylistReply {
+    pub playlist_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub tracks: Vec<TrackRef>,
+    /// Spotify ids of the listed tracks already downloaded through a playlist sync, in
+    /// playlist order. Absent when that record could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downloaded: Option<Vec<String>>,
+}
+
+/// `search.track` at priority 10.
+pub fn search_capability(client: Arc<SpotifyClient>) -> Capability {
+    Capability::new(
+        SEARCH_TRACK,
+        SEARCH_PRIORITY,
+        move |_: CallContext, request: SearchRequest| {
+            let client = client.clone();
+            async move { search(&client, request).await }
+        },
+    )
+}
+
+/// `playlist.tracks`.
+pub fn playlist_capability(client: Arc<SpotifyClient>, downloads: DownloadedTracks) -> Capability {
+    Capability::new(
+        PLAYLIST_TRACKS,
+        PLAYLIST_PRIORITY,
+        move |_: CallContext, request: PlaylistRequest| {
+            let client = client.clone();
+            let downloads = downloads.clone();
+            async move { playlist(&client, &downloads, request).await }
+        },
+    )
+}
+
+async fn search(
+    client: &SpotifyClient,
+    request: SearchRequest,
+) -> Result<SearchReply, ServiceError> {
+    let limit = request.limit.unwrap_or(MAX_SEARCH_LIMIT);
+    let tracks = client
+        .search_tracks(&request.query, limit)
+        .await
+        .map_err(|error| error.to_service_error())?;
+    metrics::counter!("soulspot_spotify_searches_total").increment(1);
+    Ok(SearchReply { tracks })
+}
+
+async fn playlist(
+    client: &SpotifyClient,
+    downloads: &DownloadedTracks,
+    request: PlaylistRequest,
+) -> Result<PlaylistReply, ServiceError> {
+    let playlist_id = parse_playlist_id(&request.playlist).map_err(ServiceError::bad_request)?;
+    let playlist = client
+        .playlist(&playlist_id)
+        .await
+        .map_err(|error| error.to_service_error())?;
+    // A missing record degrades the reply, it does not fail it.
+    let downloaded = match downloads.of_playlist(&playlist_id).await {
+        Ok(downloaded) => Some(
+            playlist
+                .tracks
+                .iter()
+                .filter_map(|track| track.spotify_id.clone())
+                .filter(|id| downloaded.contains(id))
+                .collect(),
+        ),
+        Err(error) => {
+            tracing::warn!(%playlist_id, %error, "downloaded tracks unknown, replying without them");
+            None
+        }
+    };
+    metrics::counter!("soulspot_spotify_playlists_read_total").increment(1);
+    Ok(PlaylistReply {
+        playlist_id,
+        name: playlist.name,
+        tracks: playlist.tracks,
+        downloaded,
+    })
+}
