@@ -1,0 +1,120 @@
+//! Where slskd puts a finished download, derived by slskd's rule:
+//! `<downloads_dir>/<last remote directory>/<file name>`. Peers' paths are untrusted, so a
+//! path that would leave `downloads_dir` is refused rather than repaired.
+
+use std::path::{Component, Path, PathBuf};
+
+/// A remote filename that cannot be mapped safely into the downloads directory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("remote path {remote:?} is unsafe: {reason}")]
+pub struct UnsafePath {
+    pub remote: String,
+    pub reason: &'static str,
+}
+
+/// The local path of the finished download of `remote` (a backslash-separated peer path).
+pub fn local_path(downloads_dir: &Path, remote: &str) -> Result<PathBuf, UnsafePath> {
+    let refuse = |reason| UnsafePath {
+        remote: remote.to_owned(),
+        reason,
+    };
+    let mut components = remote.rsplit('\\');
+    let file_name = components.next().unwrap_or_default();
+    let directory = components
+        .next()
+        .ok_or_else(|| refuse("it has no directory"))?;
+    let directory = safe_component(directory).map_err(refuse)?;
+    let file_name = safe_component(file_name).map_err(refuse)?;
+    let path = downloads_dir.join(directory).join(file_name);
+    let stays_inside = path.strip_prefix(downloads_dir).is_ok_and(|relative| {
+        relative
+            .components()
+            .all(|part| matches!(part, Component::Normal(_)))
+    });
+    if !stays_inside {
+        return Err(refuse("it would leave the downloads directory"));
+    }
+    Ok(path)
+}
+
+/// One path component as slskd writes it: characters reserved on some file systems become
+/// `_` and surrounding spaces and dots are trimmed; separators, drive colons, control
+/// characters and names that are empty or all dots are refused.
+fn safe_component(component: &str) -> Result<String, &'static str> {
+    if component.contains('/') {
+        return Err("a component contains '/'");
+    }
+    if component.contains(':') {
+        return Err("a component contains ':'");
+    }
+    if component.chars().any(char::is_control) {
+        return Err("a component contains a control character");
+    }
+    let replaced: String = component
+        .chars()
+        .map(|c| match c {
+            '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c => c,
+        })
+        .collect();
+    let trimmed = replaced.trim_matches(|c: char| c == ' ' || c == '.');
+    if trimmed.is_empty() {
+        return Err("a component is empty, '.' or '..'");
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local(remote: &str) -> Result<PathBuf, UnsafePath> {
+        local_path(Path::new("/downloads"), remote)
+    }
+
+    #[test]
+    fn keeps_the_last_directory_and_the_file_name() {
+        assert_eq!(
+            local(r"@@music\Aurora Lane\Northern Lights\01 - Glass Harbour.flac").unwrap(),
+            Path::new("/downloads/Northern Lights/01 - Glass Harbour.flac")
+        );
+        assert_eq!(
+            local(r"@@x\Zoë Mercier\Café Olé\01 - Café Olé?.flac").unwrap(),
+            Path::new("/downloads/Café Olé/01 - Café Olé_.flac")
+        );
+    }
+
+    #[test]
+    fn refuses_traversal_through_dot_dot_components() {
+        let error = local(r"@@evil\Album\..\..\..\..\Artist - Song.flac").unwrap_err();
+        assert_eq!(error.reason, "a component is empty, '.' or '..'");
+        assert!(local(r"@@evil\..\passwd").is_err());
+        assert!(
+            local(r"..\..\etc\passwd").is_ok_and(|path| path == Path::new("/downloads/etc/passwd"))
+        );
+    }
+
+    #[test]
+    fn refuses_forward_slashes_absolute_paths_and_drive_letters() {
+        assert!(local(r"@@evil\Harbour Songs\../../../../tmp/evil.flac").is_err());
+        assert!(local(r"@@evil\Album\/etc/passwd").is_err());
+        assert!(
+            local(r"C:\Music\evil.flac")
+                .is_ok_and(|path| path == Path::new("/downloads/Music/evil.flac"))
+        );
+        assert!(local(r"@@evil\C:\evil.flac").is_err());
+    }
+
+    #[test]
+    fn refuses_nul_and_other_control_characters() {
+        let error = local("@@evil\\Album\\song\0.flac").unwrap_err();
+        assert_eq!(error.reason, "a component contains a control character");
+        assert!(local("@@evil\\Al\nbum\\song.flac").is_err());
+    }
+
+    #[test]
+    fn refuses_paths_without_a_directory_or_a_name() {
+        assert!(local("song.flac").is_err());
+        assert!(local(r"@@music\Album\").is_err());
+    }
+}

@@ -1,0 +1,338 @@
+//! The module's settings: where slskd is, how hard to search, how to rank, how to download.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use soulspot_runtime::{Secret, ServiceSettings};
+
+use crate::busy::BusyRetry;
+use crate::ranking::RankingCriteria;
+
+/// Every setting of the soulseek module (`SOULSPOT_SOULSEEK__<SECTION>__<KEY>`).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct SoulseekSettings {
+    #[serde(flatten)]
+    pub service: ServiceSettings,
+    pub slskd: SlskdSettings,
+    pub search: SearchSettings,
+    pub ranking: RankingSettings,
+    pub downloads: DownloadSettings,
+}
+
+/// The `[slskd]` section: the daemon and the volume it writes finished files to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SlskdSettings {
+    /// Root URL of slskd (the API lives under `/api/v0`).
+    pub url: String,
+    /// Sent as `X-API-Key`; slskd accepts keys of 16 to 255 characters.
+    pub api_key: Secret,
+    /// slskd's downloads directory as this module sees it (a shared volume).
+    pub downloads_dir: PathBuf,
+    /// Deadline of one HTTP request to slskd.
+    pub request_timeout_ms: u64,
+    /// How many times a search or enqueue refused with 429 (another in flight) is retried.
+    pub busy_retries: u32,
+    /// The first wait after a 429; doubled on each retry.
+    pub busy_backoff_ms: u64,
+}
+
+impl Default for SlskdSettings {
+    fn default() -> Self {
+        Self {
+            url: "http://localhost:5030".to_owned(),
+            api_key: Secret::default(),
+            downloads_dir: PathBuf::from("/downloads"),
+            request_timeout_ms: 10_000,
+            busy_retries: 8,
+            busy_backoff_ms: 250,
+        }
+    }
+}
+
+impl SlskdSettings {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+
+    pub fn busy_retry(&self) -> BusyRetry {
+        BusyRetry {
+            first_backoff: Duration::from_millis(self.busy_backoff_ms),
+            retries: self.busy_retries,
+        }
+    }
+}
+
+/// The `[search]` section: network searches and the limit that keeps the account unbanned.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchSettings {
+    /// How long the Soulseek network search runs (sent to slskd as `searchTimeout`, in ms).
+    pub timeout_ms: u64,
+    /// At most this many searches start per `rate_limit_window_secs` (sliding window).
+    pub rate_limit_searches: usize,
+    pub rate_limit_window_secs: u64,
+    /// How often a running search is polled.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 10_000,
+            rate_limit_searches: 34,
+            rate_limit_window_secs: 220,
+            poll_interval_ms: 500,
+        }
+    }
+}
+
+impl SearchSettings {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+
+    pub fn rate_limit_window(&self) -> Duration {
+        Duration::from_secs(self.rate_limit_window_secs)
+    }
+
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+}
+
+/// The `[ranking]` section: which files are acceptable and which are preferred.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RankingSettings {
+    /// Files of other formats are never downloaded.
+    pub formats: Vec<String>,
+    /// Most preferred first; formats not listed rank after those listed.
+    pub preferred_formats: Vec<String>,
+    /// A file whose length differs from the track's by more than this is another cut.
+    pub length_tolerance_secs: u32,
+}
+
+impl Default for RankingSettings {
+    fn default() -> Self {
+        let formats = ["mp3", "flac", "ogg", "m4a", "opus", "wav", "aac", "alac"];
+        let preferred = ["flac", "mp3", "m4a", "aac", "ogg", "opus", "alac", "wav"];
+        Self {
+            formats: formats.map(str::to_owned).to_vec(),
+            preferred_formats: preferred.map(str::to_owned).to_vec(),
+            length_tolerance_secs: 3,
+        }
+    }
+}
+
+impl RankingSettings {
+    /// The criteria for one download; `requested_formats`, when given, replaces both the
+    /// required set and the preference order.
+    pub fn criteria(&self, requested_formats: Option<&[String]>) -> RankingCriteria {
+        let lowercase = |formats: &[String]| -> Vec<String> {
+            formats.iter().map(|format| format.to_lowercase()).collect()
+        };
+        match requested_formats.filter(|formats| !formats.is_empty()) {
+            Some(formats) => RankingCriteria {
+                required_formats: lowercase(formats),
+                preferred_formats: lowercase(formats),
+                length_tolerance_secs: self.length_tolerance_secs,
+            },
+            None => RankingCriteria {
+                required_formats: lowercase(&self.formats),
+                preferred_formats: lowercase(&self.preferred_formats),
+                length_tolerance_secs: self.length_tolerance_secs,
+            },
+        }
+    }
+}
+
+/// The `[downloads]` section: concurrency, retries and the watch over each transfer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DownloadSettings {
+    /// Candidates tried before a download is reported failed.
+    pub max_attempts: u32,
+    /// Downloads running at once; more wait their turn.
+    pub max_concurrent: usize,
+    /// How often a transfer is polled.
+    pub poll_interval_ms: u64,
+    /// A transfer with no progress for this long is cancelled and counts as failed.
+    pub stall_timeout_secs: u64,
+    /// `download.progress` at most this often...
+    pub progress_interval_ms: u64,
+    /// ...unless the transfer moved on by at least this many percent.
+    pub progress_step_percent: f64,
+}
+
+impl Default for DownloadSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            max_concurrent: 3,
+            poll_interval_ms: 1_000,
+            stall_timeout_secs: 120,
+            progress_interval_ms: 2_000,
+            progress_step_percent: 10.0,
+        }
+    }
+}
+
+impl DownloadSettings {
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+
+    pub fn stall_timeout(&self) -> Duration {
+        Duration::from_secs(self.stall_timeout_secs)
+    }
+
+    pub fn progress_interval(&self) -> Duration {
+        Duration::from_millis(self.progress_interval_ms)
+    }
+}
+
+/// A setting the module cannot work with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid setting `{key}` for soulseek: {reason}")]
+pub struct InvalidSetting {
+    /// Dotted key, e.g. `slskd.api_key` (env `SOULSPOT_SOULSEEK__SLSKD__API_KEY`).
+    pub key: String,
+    pub reason: String,
+}
+
+impl SoulseekSettings {
+    /// Refuses settings the module cannot work with, naming the key.
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
+        let invalid = |key: &str, reason: &str| InvalidSetting {
+            key: key.to_owned(),
+            reason: reason.to_owned(),
+        };
+        if reqwest::Url::parse(&self.slskd.url).is_err() {
+            return Err(invalid("slskd.url", "not a valid url"));
+        }
+        let key_length = self.slskd.api_key.expose().chars().count();
+        if !(16..=255).contains(&key_length) {
+            return Err(invalid(
+                "slskd.api_key",
+                "must be set to slskd's api key (16 to 255 characters)",
+            ));
+        }
+        let positive = [
+            ("slskd.request_timeout_ms", self.slskd.request_timeout_ms),
+            ("search.timeout_ms", self.search.timeout_ms),
+            (
+                "search.rate_limit_window_secs",
+                self.search.rate_limit_window_secs,
+            ),
+            ("search.poll_interval_ms", self.search.poll_interval_ms),
+            (
+                "downloads.poll_interval_ms",
+                self.downloads.poll_interval_ms,
+            ),
+            (
+                "downloads.stall_timeout_secs",
+                self.downloads.stall_timeout_secs,
+            ),
+            (
+                "downloads.max_attempts",
+                u64::from(self.downloads.max_attempts),
+            ),
+        ];
+        if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
+            return Err(invalid(key, "must be greater than 0"));
+        }
+        if self.search.rate_limit_searches == 0 {
+            return Err(invalid(
+                "search.rate_limit_searches",
+                "must be greater than 0",
+            ));
+        }
+        if self.downloads.max_concurrent == 0 {
+            return Err(invalid(
+                "downloads.max_concurrent",
+                "must be greater than 0",
+            ));
+        }
+        if self.ranking.formats.is_empty() {
+            return Err(invalid("ranking.formats", "must name at least one format"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use soulspot_runtime::{SettingsSources, load};
+
+    fn valid() -> SoulseekSettings {
+        let mut settings = SoulseekSettings::default();
+        settings.slskd.api_key = Secret::new("0123456789abcdef");
+        settings
+    }
+
+    #[test]
+    fn defaults_point_at_a_local_slskd_with_the_documented_limits() {
+        let settings = SoulseekSettings::default();
+        assert_eq!(settings.slskd.url, "http://localhost:5030");
+        assert_eq!(settings.search.rate_limit_searches, 34);
+        assert_eq!(settings.search.rate_limit_window_secs, 220);
+        assert_eq!(settings.downloads.max_attempts, 3);
+        assert_eq!(settings.downloads.max_concurrent, 3);
+        assert_eq!(settings.ranking.length_tolerance_secs, 3);
+        assert_eq!(settings.ranking.preferred_formats[0], "flac");
+    }
+
+    #[test]
+    fn environment_variables_set_nested_keys() {
+        let sources = SettingsSources {
+            config_dir: std::path::PathBuf::from("/nonexistent"),
+            env: [
+                ("SOULSPOT_SOULSEEK__SLSKD__API_KEY", "0123456789abcdef"),
+                ("SOULSPOT_SOULSEEK__DOWNLOADS__MAX_ATTEMPTS", "5"),
+                ("SOULSPOT_SOULSEEK__SLSKD__DOWNLOADS_DIR", "/srv/slskd"),
+            ]
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value.to_owned()))
+            .collect(),
+        };
+        let settings: SoulseekSettings = load("soulseek", &sources).unwrap();
+        assert_eq!(settings.slskd.api_key.expose(), "0123456789abcdef");
+        assert_eq!(settings.downloads.max_attempts, 5);
+        assert_eq!(settings.slskd.downloads_dir, PathBuf::from("/srv/slskd"));
+        assert!(settings.validate().is_ok());
+    }
+
+    #[test]
+    fn a_missing_api_key_is_refused_by_name() {
+        let error = SoulseekSettings::default().validate().unwrap_err();
+        assert!(error.to_string().contains("slskd.api_key"), "{error}");
+    }
+
+    #[test]
+    fn zero_limits_are_refused_by_name() {
+        let mut settings = valid();
+        settings.downloads.max_concurrent = 0;
+        let error = settings.validate().unwrap_err();
+        assert!(
+            error.to_string().contains("downloads.max_concurrent"),
+            "{error}"
+        );
+        let mut settings = valid();
+        settings.search.timeout_ms = 0;
+        let error = settings.validate().unwrap_err();
+        assert!(error.to_string().contains("search.timeout_ms"), "{error}");
+    }
+
+    #[test]
+    fn requested_formats_replace_the_configured_ones() {
+        let settings = RankingSettings::default();
+        let requested = vec!["MP3".to_owned()];
+        let criteria = settings.criteria(Some(&requested));
+        assert_eq!(criteria.required_formats, ["mp3"]);
+        assert_eq!(settings.criteria(None).required_formats.len(), 8);
+    }
+}
