@@ -12,6 +12,8 @@ pub const DOWNLOAD_TRACK: &str = "download.track";
 pub const ENRICH_METADATA: &str = "enrich.metadata";
 /// Move a file into the library and index it.
 pub const IMPORT_TRACK: &str = "import.track";
+/// Which of some tracks the library already holds (playlist sync skips those).
+pub const LIBRARY_CONTAINS: &str = "library.contains";
 /// Counts of the library's contents.
 pub const LIBRARY_STATS: &str = "library.stats";
 /// Tell the user a track is ready, on every configured channel.
@@ -21,12 +23,13 @@ pub const NOTIFY_TRACK_READY: &str = "notify.track_ready";
 pub const HEALTH: &str = "health";
 
 /// Every routable operation, in pipeline order.
-pub const ALL: [&str; 7] = [
+pub const ALL: [&str; 8] = [
     SEARCH_TRACK,
     PLAYLIST_TRACKS,
     DOWNLOAD_TRACK,
     ENRICH_METADATA,
     IMPORT_TRACK,
+    LIBRARY_CONTAINS,
     LIBRARY_STATS,
     NOTIFY_TRACK_READY,
 ];

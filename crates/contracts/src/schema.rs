@@ -72,6 +72,10 @@ const CONTRACT_FILES: &[(&str, &str)] = &[
         include_str!("../../../contracts/capabilities/import.track.yaml"),
     ),
     (
+        "capabilities/library.contains.yaml",
+        include_str!("../../../contracts/capabilities/library.contains.yaml"),
+    ),
+    (
         "capabilities/library.stats.yaml",
         include_str!("../../../contracts/capabilities/library.stats.yaml"),
     ),

@@ -25,6 +25,8 @@ pub enum ApiError {
     EventStore(String),
     #[error("job store unavailable: {0}")]
     JobStore(String),
+    #[error("a module answered with something unexpected: {0}")]
+    Upstream(String),
 }
 
 impl ApiError {
@@ -44,6 +46,7 @@ impl ApiError {
             }
             ApiError::EventStore(_) => (StatusCode::SERVICE_UNAVAILABLE, "event_store_unavailable"),
             ApiError::JobStore(_) => (StatusCode::SERVICE_UNAVAILABLE, "job_store_unavailable"),
+            ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "module_failed"),
             ApiError::Route(route) => match route {
                 RouteError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "unknown_operation"),
                 RouteError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),

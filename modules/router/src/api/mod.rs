@@ -4,6 +4,7 @@ mod error;
 mod events;
 mod jobs;
 mod operations;
+mod playlists;
 mod search;
 mod status;
 mod stream;
@@ -41,6 +42,8 @@ pub fn routes(state: ApiState) -> Routes {
         .route("/api/downloads", post(jobs::create_download))
         .route("/api/jobs", get(jobs::list_jobs))
         .route("/api/jobs/{id}", get(jobs::get_job))
+        .route("/api/playlists/sync", post(playlists::sync))
+        .route("/api/playlists/{id}", get(playlists::progress))
         .route("/api/search", get(search::search))
         .route("/api/events", get(events::recent_events))
         .route("/api/events/stream", get(stream::stream))

@@ -7,6 +7,7 @@
 
 mod job;
 mod outcomes;
+mod playlists;
 mod settings;
 mod spec;
 mod store;
@@ -18,6 +19,7 @@ use soulspot_bus::EventBus;
 use tokio::task::JoinHandle;
 
 pub use job::{Job, JobFailure, JobRequest, JobState, Step, StepStatus};
+pub use playlists::{PlaylistRecord, SyncError, SyncReport};
 pub use settings::PipelineSettings;
 pub use spec::{PipelineSpec, SpecError};
 pub use store::{JOB_UPDATES_WILDCARD, JobStore, StoreError};
@@ -28,6 +30,7 @@ use crate::route::Router;
 #[derive(Debug)]
 pub struct Pipeline {
     store: JobStore,
+    router: Arc<Router>,
     _worker: JoinHandle<()>,
     _outcomes: soulspot_bus::Subscription,
     _failures: soulspot_bus::Subscription,
@@ -55,10 +58,11 @@ impl Pipeline {
         let consumer = store
             .queue_consumer(settings.max_concurrent_jobs, settings.ack_wait())
             .await?;
-        let worker = worker::Worker::new(store.clone(), router, events, spec, settings);
+        let worker = worker::Worker::new(store.clone(), router.clone(), events, spec, settings);
         let worker = tokio::spawn(worker.run(consumer));
         Ok(Self {
             store,
+            router,
             _worker: worker,
             _outcomes: outcomes,
             _failures: failures,

@@ -19,6 +19,7 @@ use super::job::Job;
 
 const JOBS_BUCKET: &str = "soulspot_jobs";
 const DOWNLOADS_BUCKET: &str = "soulspot_downloads";
+const PLAYLISTS_BUCKET: &str = "soulspot_playlists";
 const QUEUE_STREAM: &str = "SOULSPOT_JOBS";
 const QUEUE_SUBJECT: &str = "soulspot.jobs.run";
 const QUEUE_CONSUMER: &str = "router-jobs";
@@ -70,6 +71,7 @@ pub struct JobStore {
     jetstream: Context,
     jobs: Store,
     downloads: Store,
+    playlists: Store,
 }
 
 impl std::fmt::Debug for JobStore {
@@ -96,6 +98,10 @@ impl JobStore {
             .create_key_value(bucket(DOWNLOADS_BUCKET))
             .await
             .map_err(store_error)?;
+        let playlists = jetstream
+            .create_key_value(bucket(PLAYLISTS_BUCKET))
+            .await
+            .map_err(store_error)?;
         jetstream
             .get_or_create_stream(StreamConfig {
                 name: QUEUE_STREAM.to_owned(),
@@ -110,6 +116,7 @@ impl JobStore {
             jetstream,
             jobs,
             downloads,
+            playlists,
         })
     }
 
@@ -187,6 +194,25 @@ impl JobStore {
             )
             .await
             .map_err(store_error)
+    }
+
+    pub async fn save_playlist(&self, record: &super::PlaylistRecord) -> Result<(), StoreError> {
+        let body = serde_json::to_vec(record).map_err(store_error)?;
+        self.playlists
+            .put(&record.playlist_id, body.into())
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    pub async fn load_playlist(
+        &self,
+        playlist_id: &str,
+    ) -> Result<Option<super::PlaylistRecord>, StoreError> {
+        let Some(body) = self.playlists.get(playlist_id).await.map_err(store_error)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&body).map(Some).map_err(store_error)
     }
 
     pub async fn record_download(

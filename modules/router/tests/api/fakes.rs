@@ -53,6 +53,17 @@ pub struct Counters {
     /// Notifications sent (the first call per job, as the real module deduplicates by job).
     pub notifications: Tally,
     pub notification_calls: AtomicUsize,
+    /// `artist/title` of every imported track, for `library.contains`.
+    pub library: Mutex<std::collections::HashSet<String>>,
+}
+
+fn library_key(track: &Value) -> String {
+    format!(
+        "{}/{}",
+        track["artist"].as_str().unwrap_or_default(),
+        track["title"].as_str().unwrap_or_default()
+    )
+    .to_lowercase()
 }
 
 pub async fn start_search(app: &TestApp) -> RunningModule {
@@ -69,8 +80,30 @@ pub async fn start_search(app: &TestApp) -> RunningModule {
             )
         },
     );
-    start(app, "spotify", capability).await
+    let playlist = Capability::new(
+        "playlist.tracks",
+        10,
+        |_: CallContext, request: Value| async move {
+            let tracks: Vec<Value> = (0..PLAYLIST_SIZE)
+            .map(|n| json!({"title": format!("Song {n}"), "artist": "Playlist Artist", "spotify_id": format!("sp{n}")}))
+            .collect();
+            Ok::<_, ServiceError>(
+                json!({"playlist_id": request["playlist"], "name": "Fifty", "tracks": tracks}),
+            )
+        },
+    );
+    let module = ModuleBuilder::new("spotify", "0.1.0")
+        .capability(capability)
+        .capability(playlist)
+        .start(app.nats_client().await)
+        .await
+        .unwrap();
+    app.wait_for_status("spotify", "active", Duration::from_secs(10))
+        .await;
+    module
 }
+
+pub const PLAYLIST_SIZE: usize = 50;
 
 pub async fn start_downloader(
     app: &TestApp,
@@ -157,10 +190,33 @@ pub async fn start_metadata(app: &TestApp) -> RunningModule {
 }
 
 pub async fn start_library(app: &TestApp, counters: Arc<Counters>) -> RunningModule {
+    let contains_counters = counters.clone();
+    let contains = Capability::new(
+        "library.contains",
+        10,
+        move |_: CallContext, request: Value| {
+            let counters = contains_counters.clone();
+            async move {
+                let library = counters.library.lock().unwrap();
+                let present: Vec<bool> = request["tracks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|track| library.contains(&library_key(track)))
+                    .collect();
+                Ok::<_, ServiceError>(json!({"present": present}))
+            }
+        },
+    );
     let capability = Capability::new("import.track", 10, move |_: CallContext, request: Value| {
         let counters = counters.clone();
         async move {
             counters.import_calls.fetch_add(1, Ordering::SeqCst);
+            counters
+                .library
+                .lock()
+                .unwrap()
+                .insert(library_key(&request["track"]));
             let job_id = request["job_id"].as_str().unwrap_or_default().to_owned();
             let album = request["metadata"]["album"]
                 .as_str()
@@ -178,7 +234,15 @@ pub async fn start_library(app: &TestApp, counters: Arc<Counters>) -> RunningMod
             Ok::<_, ServiceError>(json!({"status": status, "path": path}))
         }
     });
-    start(app, "library", capability).await
+    let module = ModuleBuilder::new("library", "0.1.0")
+        .capability(capability)
+        .capability(contains)
+        .start(app.nats_client().await)
+        .await
+        .unwrap();
+    app.wait_for_status("library", "active", Duration::from_secs(10))
+        .await;
+    module
 }
 
 pub async fn start_notifications(app: &TestApp, counters: Arc<Counters>) -> RunningModule {

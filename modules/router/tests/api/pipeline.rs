@@ -257,3 +257,76 @@ async fn jobs_are_listed_by_state_and_unknown_jobs_are_404() {
     assert_eq!(app.get("/api/jobs/no-such-job").await.0, 404);
     assert_eq!(app.get("/api/jobs?state=dancing").await.0, 400);
 }
+
+#[tokio::test]
+async fn a_fifty_track_playlist_syncs_completely_and_a_second_sync_enqueues_nothing() {
+    let app = spawn_app().await;
+    let counters = Arc::new(Counters::default());
+    let _modules = full_stack(
+        &app,
+        Downloads::Succeed {
+            delay: Duration::ZERO,
+        },
+        &counters,
+    )
+    .await;
+
+    let (status, first) = app
+        .post("/api/playlists/sync", r#"{"playlist": "fifty"}"#.to_owned())
+        .await;
+    assert_eq!(status, 202, "{first}");
+    assert_eq!(first["total"], fakes::PLAYLIST_SIZE);
+    let jobs = first["enqueued"].as_array().unwrap().clone();
+    assert_eq!(jobs.len(), fakes::PLAYLIST_SIZE);
+    let (_, resync_while_running) = app
+        .post("/api/playlists/sync", r#"{"playlist": "fifty"}"#.to_owned())
+        .await;
+    assert_eq!(
+        resync_while_running["enqueued"],
+        json!([]),
+        "jobs in flight are not queued twice"
+    );
+    for job in &jobs {
+        let job = app.wait_for_job(job.as_str().unwrap(), FINISH).await;
+        assert_eq!(job["state"], "completed", "{job}");
+    }
+    let (_, progress) = app.get("/api/playlists/fifty").await;
+    assert_eq!(progress["states"]["completed"], fakes::PLAYLIST_SIZE);
+
+    let (_, second) = app
+        .post("/api/playlists/sync", r#"{"playlist": "fifty"}"#.to_owned())
+        .await;
+
+    assert_eq!(second["enqueued"], json!([]));
+    assert_eq!(second["in_library"], fakes::PLAYLIST_SIZE);
+    assert_eq!(counters.imports.jobs(), fakes::PLAYLIST_SIZE);
+    let (_, for_source) = app
+        .get("/api/events?type=download.completed.for_source&limit=1")
+        .await;
+    assert_eq!(for_source[0]["data"]["source"], "spotify");
+    assert_eq!(for_source[0]["data"]["source_ref"], "fifty");
+}
+
+#[tokio::test]
+async fn syncing_needs_a_playlist_and_an_unknown_playlist_has_no_progress() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.post("/api/playlists/sync", r#"{"playlist": " "}"#.to_owned())
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        app.post("/api/playlists/sync", r#"{"list": "x"}"#.to_owned())
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        app.post("/api/playlists/sync", r#"{"playlist": "x"}"#.to_owned())
+            .await
+            .0,
+        503
+    );
+    assert_eq!(app.get("/api/playlists/never").await.0, 404);
+}

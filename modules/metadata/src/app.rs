@@ -1,0 +1,80 @@
+//! Assembles the module: HTTP clients, the enricher, the `enrich.metadata` capability and
+//! the health checks, as a `ModuleBuilder` ready for `ModuleApp::start`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use soulspot_contracts::operations::{ENRICH_METADATA, modules};
+use soulspot_runtime::{CallContext, Capability, ModuleBuilder, ServiceError};
+
+use crate::coverart::CoverArtClient;
+use crate::enrich::{EnrichRequest, Enricher};
+use crate::musicbrainz::{MusicBrainzClient, user_agent};
+use crate::settings::{InvalidSetting, MetadataSettings};
+
+/// Priority of `enrich.metadata`: the only provider so far, at the usual level.
+pub const ENRICH_PRIORITY: u32 = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Settings(#[from] InvalidSetting),
+    #[error("http client could not be built: {0}")]
+    HttpClient(#[from] reqwest::Error),
+}
+
+/// The metadata module, described for `ModuleApp::start`.
+pub fn build(settings: &MetadataSettings) -> Result<ModuleBuilder, BuildError> {
+    settings.validate()?;
+    let musicbrainz_settings = &settings.musicbrainz;
+    let version = env!("CARGO_PKG_VERSION");
+    let http = soulspot_runtime::outbound::client_builder(&user_agent(
+        version,
+        &musicbrainz_settings.contact,
+    ))
+    .timeout(musicbrainz_settings.request_timeout())
+    .build()?;
+    let musicbrainz = Arc::new(MusicBrainzClient::new(http.clone(), musicbrainz_settings));
+    let enricher = Arc::new(Enricher {
+        musicbrainz: Arc::clone(&musicbrainz),
+        coverart: CoverArtClient::new(
+            http,
+            &settings.coverart.url,
+            musicbrainz_settings.request_timeout(),
+        ),
+        downloads_dir: settings.tagging.downloads_dir.clone(),
+        duration_tolerance: musicbrainz_settings.duration_tolerance(),
+        embed_cover: settings.coverart.embed_cover,
+    });
+    let capability = Capability::new(
+        ENRICH_METADATA,
+        ENRICH_PRIORITY,
+        move |_: CallContext, request: EnrichRequest| {
+            let enricher = Arc::clone(&enricher);
+            async move { enricher.enrich(request).await.map_err(ServiceError::from) }
+        },
+    );
+    let downloads_dir = settings.tagging.downloads_dir.clone();
+    Ok(ModuleBuilder::new(modules::METADATA, version)
+        .description(
+            "finds MusicBrainz metadata and cover art for downloaded files and writes them as tags",
+        )
+        .capability(capability)
+        .health_check("downloads_dir", move || {
+            downloads_dir_readable(downloads_dir.clone())
+        })
+        .health_check("musicbrainz", move || {
+            let last_error = musicbrainz.last_error();
+            // MusicBrainz is remote and not probed: only a failed last call degrades the module.
+            async move {
+                last_error.map_or(Ok(()), |error| Err(format!("last request failed: {error}")))
+            }
+        }))
+}
+
+async fn downloads_dir_readable(path: PathBuf) -> Result<(), String> {
+    tokio::fs::read_dir(&path)
+        .await
+        .map(drop)
+        .map_err(|error| format!("{} is not readable: {error}", path.display()))
+}

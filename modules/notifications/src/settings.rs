@@ -1,0 +1,162 @@
+//! The notifications module's settings: channels, retry policy and the delivery log bucket.
+//!
+//! Channels are a list (`[[channels]]` in `config/notifications.toml`); the other sections
+//! also come from `SOULSPOT_NOTIFICATIONS__<SECTION>__<KEY>` environment variables.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use soulspot_runtime::ServiceSettings;
+
+use crate::channels::ChannelSettings;
+use crate::delivery::RetryPolicy;
+
+/// Everything `soulspot-notifications` reads at start.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct NotificationsSettings {
+    #[serde(flatten)]
+    pub service: ServiceSettings,
+    /// Where notifications go; none is allowed (every call then replies with no channels).
+    pub channels: Vec<ChannelSettings>,
+    pub delivery: DeliverySettings,
+    pub dedup: DedupSettings,
+}
+
+/// How one channel delivery is attempted and retried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeliverySettings {
+    /// Attempts per channel and notification, the first included.
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubled for each further one.
+    pub base_delay_ms: u64,
+    /// Longest wait between two attempts.
+    pub max_delay_ms: u64,
+    /// Longest wait a `429 Retry-After` may impose; longer requests are cut to this.
+    pub max_retry_after_ms: u64,
+    /// Deadline of one HTTP attempt, connection included.
+    pub timeout_ms: u64,
+    /// Deadline of a whole delivery on one channel, retries included: no attempt starts
+    /// after `deadline_ms - timeout_ms`. Keep it below the pipeline's step timeout (30 s).
+    pub deadline_ms: u64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_delay_ms: 500,
+            max_delay_ms: 10_000,
+            max_retry_after_ms: 10_000,
+            timeout_ms: 5_000,
+            deadline_ms: 25_000,
+        }
+    }
+}
+
+impl DeliverySettings {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.max_attempts,
+            base_delay: Duration::from_millis(self.base_delay_ms),
+            max_delay: Duration::from_millis(self.max_delay_ms),
+            max_retry_after: Duration::from_millis(self.max_retry_after_ms),
+            retry_window: Duration::from_millis(self.deadline_ms.saturating_sub(self.timeout_ms)),
+        }
+    }
+}
+
+/// The JetStream KV bucket remembering which (job, channel) pairs were delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DedupSettings {
+    pub bucket: String,
+    /// How long a delivery is remembered; a job retried later than this notifies again.
+    pub max_age_days: u64,
+}
+
+impl Default for DedupSettings {
+    fn default() -> Self {
+        Self {
+            bucket: "soulspot_notifications".to_owned(),
+            max_age_days: 30,
+        }
+    }
+}
+
+impl DedupSettings {
+    pub fn max_age(&self) -> Duration {
+        Duration::from_secs(self.max_age_days * 24 * 60 * 60)
+    }
+}
+
+impl NotificationsSettings {
+    /// Checks what serde cannot: ranges, URLs, and that channel names are unique.
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
+        let delivery = &self.delivery;
+        if delivery.max_attempts == 0 {
+            return Err(invalid("delivery.max_attempts", "must be at least 1"));
+        }
+        if delivery.timeout_ms == 0 {
+            return Err(invalid("delivery.timeout_ms", "must be above 0"));
+        }
+        if delivery.deadline_ms < delivery.timeout_ms {
+            return Err(invalid(
+                "delivery.deadline_ms",
+                "must not be below delivery.timeout_ms",
+            ));
+        }
+        if delivery.max_delay_ms < delivery.base_delay_ms {
+            return Err(invalid(
+                "delivery.max_delay_ms",
+                "must not be below delivery.base_delay_ms",
+            ));
+        }
+        if self.dedup.bucket.is_empty() {
+            return Err(invalid("dedup.bucket", "must not be empty"));
+        }
+        if self.dedup.max_age_days == 0 {
+            return Err(invalid("dedup.max_age_days", "must be at least 1"));
+        }
+        let mut names = HashSet::new();
+        for (index, channel) in self.channels.iter().enumerate() {
+            channel.validate().map_err(|problem| {
+                invalid(
+                    &format!("channels[{index}].{}", problem.key),
+                    problem.reason,
+                )
+            })?;
+            if !names.insert(channel.name()) {
+                return Err(invalid(
+                    &format!("channels[{index}].name"),
+                    format!(
+                        "`{}` is used by another channel; give each channel a distinct name",
+                        channel.name()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A setting that loads but cannot work, named by its full key (`channels[1].topic`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid setting `{key}` for notifications: {reason}")]
+pub struct InvalidSetting {
+    pub key: String,
+    pub reason: String,
+}
+
+fn invalid(key: &str, reason: impl Into<String>) -> InvalidSetting {
+    InvalidSetting {
+        key: key.to_owned(),
+        reason: reason.into(),
+    }
+}

@@ -1,0 +1,139 @@
+//! Shared test fixtures: requests, fast retry settings, channels, and `spawn_app()` — the
+//! module registered on its own nats-server.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use soulspot_bus::testing::NatsServer;
+use soulspot_bus::{MessageContext, NatsSettings, RequestError};
+use soulspot_contracts::{HealthReport, TrackRef, subjects};
+use soulspot_notifications::channels::{ChannelSettings, WebhookSettings};
+use soulspot_notifications::message::Notification;
+use soulspot_notifications::{
+    DeliverySettings, NotificationsSettings, TrackReadyReply, TrackReadyRequest,
+};
+use soulspot_runtime::{RunningModule, Secret};
+use time::OffsetDateTime;
+
+/// Deadline of every request a test makes over NATS.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(15);
+
+pub fn track_ready(job_id: Option<&str>) -> TrackReadyRequest {
+    TrackReadyRequest {
+        job_id: job_id.map(str::to_owned),
+        track: TrackRef {
+            title: "Teardrop".to_owned(),
+            artist: "Massive Attack".to_owned(),
+            album: Some("Mezzanine".to_owned()),
+            duration_ms: Some(330_000),
+            ..TrackRef::default()
+        },
+        path: "/music/Massive Attack/Mezzanine (1998)/03 - Teardrop.flac".to_owned(),
+    }
+}
+
+pub fn notification(job_id: Option<&str>) -> Notification {
+    Notification::new(track_ready(job_id), OffsetDateTime::now_utc())
+}
+
+/// Three attempts 10 ms apart, 500 ms per attempt: the defaults' shape, test-sized.
+pub fn fast_delivery() -> DeliverySettings {
+    DeliverySettings {
+        max_attempts: 3,
+        base_delay_ms: 10,
+        max_delay_ms: 50,
+        max_retry_after_ms: 5_000,
+        timeout_ms: 500,
+        deadline_ms: 10_000,
+    }
+}
+
+pub fn webhook(name: &str, url: String, secret: Option<&str>) -> ChannelSettings {
+    ChannelSettings::Webhook(WebhookSettings {
+        name: Some(name.to_owned()),
+        url,
+        secret: secret.map(Secret::new),
+    })
+}
+
+pub struct TestApp {
+    pub nats: NatsServer,
+    pub settings: NotificationsSettings,
+    pub module: Option<RunningModule>,
+}
+
+/// The module with `channels`, on a fresh nats-server.
+pub async fn spawn_app(channels: Vec<ChannelSettings>) -> TestApp {
+    let nats = NatsServer::start().unwrap();
+    let mut settings = NotificationsSettings {
+        channels,
+        delivery: fast_delivery(),
+        ..NotificationsSettings::default()
+    };
+    settings.service.nats.url = nats.url();
+    let mut app = TestApp {
+        nats,
+        settings,
+        module: None,
+    };
+    app.module = Some(app.start_module().await);
+    app
+}
+
+impl TestApp {
+    pub async fn client(&self) -> async_nats::Client {
+        let settings = NatsSettings {
+            url: self.nats.url(),
+            ..NatsSettings::default()
+        };
+        soulspot_bus::connect(&settings, "test").await.unwrap()
+    }
+
+    async fn start_module(&self) -> RunningModule {
+        let client = self.client().await;
+        soulspot_notifications::build(&self.settings, client.clone())
+            .await
+            .unwrap()
+            .start(client)
+            .await
+            .unwrap()
+    }
+
+    /// Stops the module as a deployment would and starts a fresh instance.
+    pub async fn restart_module(&mut self) {
+        if let Some(module) = self.module.take() {
+            module.stop(Duration::from_secs(5)).await;
+        }
+        self.module = Some(self.start_module().await);
+    }
+
+    pub async fn notify<Req: Serialize + ?Sized>(
+        &self,
+        request: &Req,
+    ) -> Result<TrackReadyReply, RequestError> {
+        self.request("notify.track_ready", request).await
+    }
+
+    pub async fn health(&self) -> HealthReport {
+        self.request("health", &serde_json::json!({}))
+            .await
+            .unwrap()
+    }
+
+    async fn request<Req: Serialize + ?Sized, Rep: DeserializeOwned>(
+        &self,
+        operation: &str,
+        request: &Req,
+    ) -> Result<Rep, RequestError> {
+        let subject = subjects::capability("notifications", operation);
+        soulspot_bus::request_json(
+            &self.client().await,
+            &subject,
+            request,
+            &MessageContext::default(),
+            REQUEST_DEADLINE,
+        )
+        .await
+    }
+}

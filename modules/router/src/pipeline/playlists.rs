@@ -1,0 +1,235 @@
+//! Playlist sync: fetch a playlist's tracks, skip those the library already holds or that a
+//! job is already fetching, and queue a job for each of the rest.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use soulspot_bus::MessageContext;
+use soulspot_contracts::TrackRef;
+use soulspot_contracts::operations::{LIBRARY_CONTAINS, PLAYLIST_TRACKS};
+use time::OffsetDateTime;
+
+use super::job::{JobRequest, JobState};
+use super::{Pipeline, StoreError};
+use crate::route::RouteError;
+
+/// `library.contains` takes at most this many tracks per request (its contract's `maxItems`).
+const CONTAINS_BATCH: usize = 1_000;
+
+/// What the router remembers of one playlist: each track and the job fetching it, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlaylistRecord {
+    pub playlist_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub tracks: Vec<PlaylistEntry>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub synced_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlaylistEntry {
+    pub track: TrackRef,
+    /// Already in the library when last synced.
+    pub in_library: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+}
+
+/// The answer to one sync request.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    pub playlist_id: String,
+    pub name: Option<String>,
+    pub total: usize,
+    pub in_library: usize,
+    pub already_queued: usize,
+    pub enqueued: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Route(#[from] RouteError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("playlist reply not understood: {0}")]
+    Reply(String),
+}
+
+/// How a track is recognised across syncs: its Spotify id, else artist and title.
+fn track_key(track: &TrackRef) -> String {
+    match &track.spotify_id {
+        Some(id) => format!("spotify:{id}"),
+        None => format!(
+            "{}\u{1f}{}",
+            track.artist.to_lowercase(),
+            track.title.to_lowercase()
+        ),
+    }
+}
+
+impl Pipeline {
+    pub async fn sync_playlist(&self, playlist: &str) -> Result<SyncReport, SyncError> {
+        let context = MessageContext::new_root(None);
+        let reply = self
+            .router
+            .route(PLAYLIST_TRACKS, &json!({"playlist": playlist}), &context)
+            .await?;
+        let playlist_id = reply["playlist_id"].as_str().unwrap_or(playlist).to_owned();
+        let name = reply["name"].as_str().map(str::to_owned);
+        let tracks: Vec<TrackRef> = serde_json::from_value(reply["tracks"].clone())
+            .map_err(|error| SyncError::Reply(error.to_string()))?;
+        let present = self.library_holds(&tracks, &context).await?;
+        let previous = self.previous_jobs(&playlist_id).await?;
+
+        let mut entries = Vec::with_capacity(tracks.len());
+        let mut report = SyncReport {
+            playlist_id: playlist_id.clone(),
+            name: name.clone(),
+            total: tracks.len(),
+            in_library: 0,
+            already_queued: 0,
+            enqueued: Vec::new(),
+        };
+        for (track, in_library) in tracks.into_iter().zip(present) {
+            let mut job_id = previous.get(&track_key(&track)).cloned().flatten();
+            if in_library {
+                report.in_library += 1;
+            } else if job_id.is_some() {
+                report.already_queued += 1;
+            } else {
+                let request = JobRequest {
+                    track: Some(track.clone()),
+                    query: None,
+                    source: "spotify".to_owned(),
+                    source_ref: Some(playlist_id.clone()),
+                };
+                let job = self.submit(request).await?;
+                report.enqueued.push(job.id.clone());
+                job_id = Some(job.id);
+            }
+            entries.push(PlaylistEntry {
+                track,
+                in_library,
+                job_id,
+            });
+        }
+        let record = PlaylistRecord {
+            playlist_id,
+            name,
+            tracks: entries,
+            synced_at: OffsetDateTime::now_utc(),
+        };
+        self.store.save_playlist(&record).await?;
+        tracing::info!(
+            playlist_id = %report.playlist_id,
+            total = report.total,
+            in_library = report.in_library,
+            already_queued = report.already_queued,
+            enqueued = report.enqueued.len(),
+            "playlist synced"
+        );
+        Ok(report)
+    }
+
+    /// The playlist's record with the current state of each of its jobs.
+    pub async fn playlist_progress(
+        &self,
+        playlist_id: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let Some(record) = self.store.load_playlist(playlist_id).await? else {
+            return Ok(None);
+        };
+        let mut counts: HashMap<&'static str, usize> = HashMap::new();
+        let mut tracks = Vec::with_capacity(record.tracks.len());
+        for entry in &record.tracks {
+            let state = match &entry.job_id {
+                Some(job_id) => self
+                    .store
+                    .load(job_id)
+                    .await?
+                    .map_or("unknown", |job| job.state.as_str()),
+                None if entry.in_library => "in_library",
+                None => "unknown",
+            };
+            *counts.entry(state).or_insert(0) += 1;
+            tracks.push(json!({"track": entry.track, "job_id": entry.job_id, "state": state}));
+        }
+        Ok(Some(json!({
+            "playlist_id": record.playlist_id,
+            "name": record.name,
+            "synced_at": record.synced_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            "total": record.tracks.len(),
+            "states": counts,
+            "tracks": tracks,
+        })))
+    }
+
+    /// Which tracks the library holds; all `false` (with a warning) when no library answers,
+    /// so the sync still queues what it must.
+    async fn library_holds(
+        &self,
+        tracks: &[TrackRef],
+        context: &MessageContext,
+    ) -> Result<Vec<bool>, SyncError> {
+        let mut present = Vec::with_capacity(tracks.len());
+        for batch in tracks.chunks(CONTAINS_BATCH) {
+            match self
+                .router
+                .route(LIBRARY_CONTAINS, &json!({"tracks": batch}), context)
+                .await
+            {
+                Ok(reply) => {
+                    let answers: Vec<bool> = serde_json::from_value(reply["present"].clone())
+                        .map_err(|error| SyncError::Reply(error.to_string()))?;
+                    if answers.len() != batch.len() {
+                        return Err(SyncError::Reply(format!(
+                            "library answered {} of {} tracks",
+                            answers.len(),
+                            batch.len()
+                        )));
+                    }
+                    present.extend(answers);
+                }
+                Err(RouteError::ModuleNotAvailable { .. }) => {
+                    tracing::warn!(
+                        module = "library",
+                        operation = LIBRARY_CONTAINS,
+                        status = "inactive",
+                        impact = "tracks already in the library may be downloaded again",
+                        action = "start the library module",
+                        "library not consulted"
+                    );
+                    present.extend(std::iter::repeat_n(false, batch.len()));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(present)
+    }
+
+    /// Track → job of the previous sync, for jobs that did not fail (those are tried again).
+    async fn previous_jobs(
+        &self,
+        playlist_id: &str,
+    ) -> Result<HashMap<String, Option<String>>, StoreError> {
+        let Some(record) = self.store.load_playlist(playlist_id).await? else {
+            return Ok(HashMap::new());
+        };
+        let mut jobs = HashMap::new();
+        for entry in record.tracks {
+            let Some(job_id) = entry.job_id else { continue };
+            let failed = self
+                .store
+                .load(&job_id)
+                .await?
+                .is_none_or(|job| job.state == JobState::Failed);
+            if !failed {
+                jobs.insert(track_key(&entry.track), Some(job_id));
+            }
+        }
+        Ok(jobs)
+    }
+}
