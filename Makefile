@@ -9,10 +9,11 @@ NATS_PORT ?= 4222
 ROUTER_BIND ?= 127.0.0.1:8080
 export SOULSPOT_NATS_SERVER := $(NATS_SERVER)
 
-.PHONY: help tools nats run test lint fmt fmt-check clippy bench clean-data
+.PHONY: help tools nats run demo test lint fmt fmt-check clippy bench clean-data
 
 help:
-	@echo "make run      start NATS and the router, show module status (Ctrl-C stops)"
+	@echo "make demo     start the whole stack, download a track end to end, stop"
+	@echo "make run      start the whole stack (NATS, sandbox, modules, router) until Ctrl-C"
 	@echo "make test     run every test against a real nats-server"
 	@echo "make lint     rustfmt check + clippy -D warnings on all targets"
 	@echo "make fmt      format the code"
@@ -36,7 +37,10 @@ nats: tools
 	$(NATS_SERVER) -c deploy/nats/nats.conf -p $(NATS_PORT) -sd $(TOOLS)/nats-data
 
 run: tools
-	@scripts/run.sh
+	@scripts/stack.sh run
+
+demo: tools
+	@scripts/stack.sh demo
 
 test: tools
 	cargo test --workspace --all-targets
@@ -56,4 +60,4 @@ bench: tools
 	cargo bench -p soulspot-router --bench routing
 
 clean-data:
-	rm -rf $(TOOLS)/nats-data
+	rm -rf $(TOOLS)/nats-data $(TOOLS)/stack

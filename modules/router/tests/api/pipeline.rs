@@ -75,7 +75,7 @@ async fn a_query_goes_through_every_step_to_pipeline_completed() {
 async fn without_a_metadata_module_the_track_is_imported_unenriched_and_the_step_skipped() {
     let app = spawn_app().await;
     let counters = Arc::new(Counters::default());
-    let _modules = vec![
+    let _modules = [
         fakes::start_downloader(
             &app,
             Downloads::Succeed {
@@ -107,7 +107,7 @@ async fn without_a_metadata_module_the_track_is_imported_unenriched_and_the_step
 async fn without_a_library_module_the_job_fails_at_the_required_import_step() {
     let app = spawn_app().await;
     let counters = Arc::new(Counters::default());
-    let _modules = vec![
+    let _modules = [
         fakes::start_downloader(
             &app,
             Downloads::Succeed {

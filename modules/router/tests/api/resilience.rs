@@ -111,7 +111,7 @@ async fn jobs_in_flight_when_the_router_is_killed_all_complete_after_restart_exa
     let slow = Downloads::Succeed {
         delay: Duration::from_millis(1500),
     };
-    let _modules = vec![
+    let _modules = [
         fakes::start_downloader(&app, slow, counters.clone()).await,
         fakes::start_metadata(&app).await,
         fakes::start_library(&app, counters.clone()).await,
@@ -144,7 +144,7 @@ async fn jobs_complete_when_nats_restarts_mid_run() {
     let slow = Downloads::Succeed {
         delay: Duration::from_millis(1000),
     };
-    let _modules = vec![
+    let _modules = [
         fakes::start_downloader(&app, slow, counters.clone()).await,
         fakes::start_library(&app, counters.clone()).await,
         fakes::start_notifications(&app, counters.clone()).await,

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The whole SoulSpot stack as separate processes: NATS, the sandbox emulators of Spotify, slskd,
+# MusicBrainz and the Cover Art Archive, the five modules and the router.
+#   scripts/stack.sh run    start everything, print the URLs, run until Ctrl-C
+#   scripts/stack.sh demo   start everything, download a track by free-text query, show the
+#                           orchestration log, the library path and the tags, stop, exit 0
+set -euo pipefail
+mode=${1:-run}
+cd "$(dirname "$0")/.."
+
+NATS_SERVER=${SOULSPOT_NATS_SERVER:-$PWD/.tools/venv/bin/nats-server}
+STATE=$PWD/.tools/stack
+DEMO_QUERY=${DEMO_QUERY:-Aurora Lane Glass Harbour}
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+if [ "$mode" = demo ]; then
+  rm -rf "$STATE"
+  NATS_PORT=$(free_port)
+  ROUTER_BIND=127.0.0.1:$(free_port)
+else
+  NATS_PORT=${NATS_PORT:-4222}
+  ROUTER_BIND=${ROUTER_BIND:-127.0.0.1:8080}
+fi
+mkdir -p "$STATE"/{logs,downloads,library,nats,config}
+LOGS=$STATE/logs
+
+echo "building…"
+cargo build --quiet --bins
+
+pids=()
+stop_all() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all EXIT INT TERM
+start() { # name, command…
+  local name=$1; shift
+  "$@" >"$LOGS/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+start nats "$NATS_SERVER" -c deploy/nats/nats.conf -p "$NATS_PORT" -sd "$STATE/nats" --http_port 0
+export SOULSPOT__NATS__URL="nats://127.0.0.1:$NATS_PORT"
+export SOULSPOT_CONFIG_DIR="$STATE/config"
+
+SANDBOX_OUT=$LOGS/sandbox.urls
+SOULSPOT_SANDBOX__DOWNLOADS_DIR="$STATE/downloads" target/debug/soulspot-sandbox >"$SANDBOX_OUT" 2>"$LOGS/sandbox.log" &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$SANDBOX_OUT" ] && break; sleep 0.1; done
+url() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])" "$SANDBOX_OUT" "$1"; }
+
+WEBHOOK_PORT=$(free_port)
+start webhook python3 scripts/webhook_sink.py "$WEBHOOK_PORT" "$STATE/webhooks.jsonl"
+cat >"$STATE/config/notifications.toml" <<TOML
+[[channels]]
+kind = "webhook"
+url = "http://127.0.0.1:$WEBHOOK_PORT/soulspot"
+secret = "local-stack-secret"
+TOML
+
+SOULSPOT_SPOTIFY__SPOTIFY__ACCOUNTS_URL=$(url spotify_accounts) \
+SOULSPOT_SPOTIFY__SPOTIFY__API_URL=$(url spotify_api) \
+SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_ID=sandbox-client-id \
+SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_SECRET=sandbox-client-secret \
+  start spotify target/debug/soulspot-spotify
+SOULSPOT_SOULSEEK__SLSKD__URL=$(url slskd) \
+SOULSPOT_SOULSEEK__SLSKD__API_KEY=sandbox-slskd-api-key \
+SOULSPOT_SOULSEEK__SLSKD__DOWNLOADS_DIR="$STATE/downloads" \
+  start soulseek target/debug/soulspot-soulseek
+SOULSPOT_METADATA__MUSICBRAINZ__URL=$(url musicbrainz) \
+SOULSPOT_METADATA__COVERART__URL=$(url coverartarchive) \
+SOULSPOT_METADATA__TAGGING__DOWNLOADS_DIR="$STATE/downloads" \
+  start metadata target/debug/soulspot-metadata
+SOULSPOT_LIBRARY__LIBRARY__ROOT="$STATE/library" \
+SOULSPOT_LIBRARY__LIBRARY__DOWNLOADS_DIR="$STATE/downloads" \
+  start library target/debug/soulspot-library
+start notifications target/debug/soulspot-notifications
+SOULSPOT_ROUTER__HTTP__BIND=$ROUTER_BIND start router target/debug/soulspot-router
+
+API=http://$ROUTER_BIND
+get() { curl -fsS "$API$1"; }
+for _ in $(seq 1 300); do
+  active=$(get /api/modules/status 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["active"]))' 2>/dev/null || echo 0)
+  [ "$active" -ge 5 ] && break
+  sleep 0.2
+done
+echo
+echo "modules:"
+get /api/modules/status | python3 -c '
+import json, sys
+status = json.load(sys.stdin)
+for module in status["modules"]:
+    capabilities = ", ".join(c["operation"] for c in module["capabilities"])
+    print(f"  {module[\"name\"]:<14} {module[\"status\"]:<9} {capabilities}")'
+if [ "$(get /api/modules/status | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["active"]))')" -lt 5 ]; then
+  echo "not every module became active; logs are in $LOGS" >&2
+  exit 1
+fi
+
+if [ "$mode" = run ]; then
+  cat <<TEXT
+
+SoulSpot is running.
+  API:       $API   (try: curl -s -X POST $API/api/downloads -d '{"query": "$DEMO_QUERY"}')
+  NATS:      $SOULSPOT__NATS__URL
+  library:   $STATE/library
+  logs:      $LOGS
+Ctrl-C stops everything.
+TEXT
+  wait
+  exit 0
+fi
+
+echo
+echo "POST /api/downloads {\"query\": \"$DEMO_QUERY\"}"
+job=$(curl -fsS -X POST "$API/api/downloads" -H 'content-type: application/json' \
+  -d "{\"query\": \"$DEMO_QUERY\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')
+echo "job $job queued"
+state=queued
+for _ in $(seq 1 600); do
+  state=$(get "/api/jobs/$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+  case $state in completed|failed) break ;; esac
+  sleep 0.2
+done
+echo
+echo "orchestration log of job $job:"
+python3 scripts/orchestration_log.py "$job" "$LOGS/router.log"
+echo
+get "/api/jobs/$job" | python3 -c '
+import json, sys
+job = json.load(sys.stdin)
+print(f"job {job[\"id\"]}: {job[\"state\"]}")
+for step in job["steps"]:
+    print(f"  {step[\"name\"]:<9} {step[\"status\"]:<10} attempts={step[\"attempts\"]} {step.get(\"error\", \"\")}")'
+[ "$state" = completed ] || { echo "the job did not complete; logs are in $LOGS" >&2; exit 1; }
+path=$(get "/api/jobs/$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["context"]["steps"]["import"]["path"])')
+echo
+echo "library file: $path"
+target/debug/soulspot-tags "$path"
+echo
+echo "webhook received: $(wc -l <"$STATE/webhooks.jsonl") notification(s)"
+echo "demo finished"
