@@ -49,8 +49,13 @@ impl ModuleApp {
             let _ = stopped.await;
         }));
         tracing::info!(module = %module.name(), %http_address, "operational endpoints listening");
-        crate::discovery::startup_report(&client, module.name(), module.required_modules(), DISCOVERY_WINDOW)
-            .await;
+        crate::discovery::startup_report(
+            &client,
+            module.name(),
+            module.required_modules(),
+            DISCOVERY_WINDOW,
+        )
+        .await;
         Ok(Self {
             module,
             http_address,
