@@ -1,0 +1,184 @@
+//! The library's capabilities on NATS — `import.track` (10), `search.track` (5, the local
+//! fallback), `library.contains` and `library.stats` — and its health checks; errors become
+//! 4xx or 5xx here.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use soulspot_contracts::TrackRef;
+use soulspot_contracts::operations::{
+    IMPORT_TRACK, LIBRARY_CONTAINS, LIBRARY_STATS, SEARCH_TRACK, modules,
+};
+use soulspot_runtime::{CallContext, Capability, ModuleBuilder, ServiceError};
+
+use crate::import::{ImportError, ImportReply, ImportRequest};
+use crate::index::{IndexError, LibraryStats};
+use crate::library::Library;
+
+/// Routing priority of `import.track`.
+pub const IMPORT_PRIORITY: u32 = 10;
+/// Routing priority of `search.track`: below spotify's 10, so the index answers only when
+/// spotify cannot.
+pub const SEARCH_PRIORITY: u32 = 5;
+/// Routing priority of `library.contains`.
+pub const CONTAINS_PRIORITY: u32 = 10;
+/// Routing priority of `library.stats`.
+pub const STATS_PRIORITY: u32 = 10;
+
+/// Results of a search without a `limit`.
+const DEFAULT_SEARCH_LIMIT: usize = 10;
+
+/// The request of `search.track`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchRequest {
+    pub query: String,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// The reply of `search.track`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchReply {
+    pub tracks: Vec<TrackRef>,
+}
+
+/// The request of `library.contains`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContainsRequest {
+    pub tracks: Vec<TrackRef>,
+}
+
+/// The reply of `library.contains`: one flag per requested track, in order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContainsReply {
+    pub present: Vec<bool>,
+}
+
+/// The (empty) request of `library.stats`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatsRequest {}
+
+/// The library module: its capabilities and health checks, ready to start.
+pub fn module(library: Arc<Library>) -> ModuleBuilder {
+    let importer = library.clone();
+    let searcher = library.clone();
+    let checker = library.clone();
+    let counter = library.clone();
+    let root_checker = library.clone();
+    let index_checker = library;
+    ModuleBuilder::new(modules::LIBRARY, env!("CARGO_PKG_VERSION"))
+        .description("files downloaded tracks into the music library and indexes them")
+        .capability(Capability::new(
+            IMPORT_TRACK,
+            IMPORT_PRIORITY,
+            move |_: CallContext, request: ImportRequest| import(importer.clone(), request),
+        ))
+        .capability(Capability::new(
+            SEARCH_TRACK,
+            SEARCH_PRIORITY,
+            move |_: CallContext, request: SearchRequest| search(searcher.clone(), request),
+        ))
+        .capability(Capability::new(
+            LIBRARY_CONTAINS,
+            CONTAINS_PRIORITY,
+            move |_: CallContext, request: ContainsRequest| contains(checker.clone(), request),
+        ))
+        .capability(Capability::new(
+            LIBRARY_STATS,
+            STATS_PRIORITY,
+            move |_: CallContext, _: StatsRequest| stats(counter.clone()),
+        ))
+        .health_check("library_root", move || {
+            let library = root_checker.clone();
+            async move { blocking(move || library.check_root_writable()).await? }
+        })
+        .health_check("index", move || {
+            let library = index_checker.clone();
+            async move { blocking(move || library.check_index()).await? }
+        })
+}
+
+async fn import(
+    library: Arc<Library>,
+    request: ImportRequest,
+) -> Result<ImportReply, ServiceError> {
+    let started = Instant::now();
+    let job_id = request.job_id.clone().unwrap_or_default();
+    let source = request.file.path.clone();
+    let outcome = blocking(move || library.import(&request))
+        .await
+        .map_err(ServiceError::internal)?;
+    metrics::histogram!("soulspot_library_import_duration_seconds")
+        .record(started.elapsed().as_secs_f64());
+    match outcome {
+        Ok(reply) => {
+            metrics::counter!("soulspot_library_imports_total", "status" => reply.status.as_str())
+                .increment(1);
+            tracing::info!(%job_id, %source, path = %reply.path, status = reply.status.as_str(), "track imported");
+            Ok(reply)
+        }
+        Err(error) => {
+            metrics::counter!("soulspot_library_imports_total", "status" => "failed").increment(1);
+            tracing::warn!(%job_id, %source, error = %error, "import failed");
+            Err(import_error(&error))
+        }
+    }
+}
+
+async fn search(
+    library: Arc<Library>,
+    request: SearchRequest,
+) -> Result<SearchReply, ServiceError> {
+    let limit = request.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
+    let tracks = blocking(move || library.search(&request.query, limit))
+        .await
+        .map_err(ServiceError::internal)?
+        .map_err(|error| index_error(&error))?;
+    metrics::counter!("soulspot_library_searches_total").increment(1);
+    Ok(SearchReply { tracks })
+}
+
+async fn contains(
+    library: Arc<Library>,
+    request: ContainsRequest,
+) -> Result<ContainsReply, ServiceError> {
+    let present = blocking(move || library.contains(&request.tracks))
+        .await
+        .map_err(ServiceError::internal)?
+        .map_err(|error| index_error(&error))?;
+    Ok(ContainsReply { present })
+}
+
+async fn stats(library: Arc<Library>) -> Result<LibraryStats, ServiceError> {
+    blocking(move || library.stats())
+        .await
+        .map_err(ServiceError::internal)?
+        .map_err(|error| index_error(&error))
+}
+
+/// Runs blocking file and database work off the async runtime.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| format!("blocking task failed: {error}"))
+}
+
+/// Bad input is the caller's (4xx, no fallback); a broken disk or index is ours (5xx).
+fn import_error(error: &ImportError) -> ServiceError {
+    match error {
+        ImportError::SourceOutsideDownloads(_) => ServiceError::new(403, error),
+        ImportError::SourceMissing(_) => ServiceError::not_found(error),
+        ImportError::SourceNotAFile(_) => ServiceError::bad_request(error),
+        ImportError::ChecksumMismatch { .. } => ServiceError::new(422, error),
+        ImportError::DownloadsUnavailable { .. } => ServiceError::unavailable(error),
+        ImportError::UnsafeDestination(_) | ImportError::Io { .. } => ServiceError::internal(error),
+        ImportError::Index(index) => index_error(index),
+    }
+}
+
+fn index_error(error: &IndexError) -> ServiceError {
+    ServiceError::internal(error)
+}

@@ -1,0 +1,18 @@
+//! SoulSpot's library module: files downloaded tracks into the music library under a path
+//! template, keeps an SQLite index of them, and answers searches and statistics from it.
+
+pub mod audio;
+pub mod filing;
+pub mod handlers;
+pub mod import;
+pub mod index;
+pub mod library;
+pub mod sanitize;
+pub mod settings;
+pub mod template;
+pub mod text;
+
+pub use handlers::module;
+pub use import::{ImportMetadata, ImportReply, ImportRequest, ImportStatus};
+pub use library::Library;
+pub use settings::{DuplicatePolicy, LibrarySettings};

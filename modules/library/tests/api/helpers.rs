@@ -1,0 +1,182 @@
+//! `spawn_app()`: the library module over its own nats-server, with a temporary library root
+//! and downloads directory, and typed helpers that call it through NATS.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use soulspot_bus::testing::NatsServer;
+use soulspot_bus::{MessageContext, NatsSettings, RequestError, request_json};
+use soulspot_contracts::HealthReport;
+use soulspot_library::settings::LibrarySection;
+use soulspot_library::{DuplicatePolicy, ImportReply, Library};
+use soulspot_runtime::RunningModule;
+use tempfile::TempDir;
+
+const DEADLINE: Duration = Duration::from_secs(5);
+
+pub struct TestApp {
+    pub client: async_nats::Client,
+    /// The library root, symlinks resolved, as replies report it.
+    pub root: PathBuf,
+    pub downloads: PathBuf,
+    /// A folder beside the downloads that imports must never read from.
+    pub elsewhere: PathBuf,
+    _module: RunningModule,
+    _nats: NatsServer,
+    _dir: TempDir,
+}
+
+pub async fn spawn_app(policy: DuplicatePolicy) -> TestApp {
+    let nats = NatsServer::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::canonicalize(dir.path()).unwrap();
+    let downloads = base.join("downloads");
+    let elsewhere = base.join("elsewhere");
+    std::fs::create_dir_all(&downloads).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let section = LibrarySection {
+        root: base.join("music"),
+        downloads_dir: downloads.clone(),
+        duplicate_policy: policy,
+        ..LibrarySection::default()
+    };
+    let library = Library::open(section).unwrap();
+    let root = library.root().to_path_buf();
+    let settings = NatsSettings {
+        url: nats.url(),
+        ..NatsSettings::default()
+    };
+    let client = soulspot_bus::connect(&settings, "library-test")
+        .await
+        .unwrap();
+    let module = soulspot_library::module(Arc::new(library))
+        .start(client.clone())
+        .await
+        .unwrap();
+    TestApp {
+        client,
+        root,
+        downloads,
+        elsewhere,
+        _module: module,
+        _nats: nats,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// Writes a downloaded file at `relative` under the downloads directory.
+    pub fn download(&self, relative: &str, bytes: &[u8]) -> PathBuf {
+        write_file(&self.downloads.join(relative), bytes)
+    }
+
+    pub async fn import(&self, request: &Value) -> Result<ImportReply, RequestError> {
+        self.call("import.track", request).await
+    }
+
+    pub async fn search(&self, query: &str) -> Vec<Value> {
+        let reply: Value = self
+            .call("search.track", &json!({"query": query, "limit": 10}))
+            .await
+            .unwrap();
+        reply["tracks"].as_array().unwrap().clone()
+    }
+
+    pub async fn contains(&self, tracks: Value) -> Vec<bool> {
+        let reply: Value = self
+            .call("library.contains", &json!({"tracks": tracks}))
+            .await
+            .unwrap();
+        serde_json::from_value(reply["present"].clone()).unwrap()
+    }
+
+    pub async fn stats(&self) -> Value {
+        self.call("library.stats", &json!({})).await.unwrap()
+    }
+
+    pub async fn health(&self) -> HealthReport {
+        request_json(
+            &self.client,
+            "soulspot.library.health",
+            &json!({}),
+            &MessageContext::default(),
+            DEADLINE,
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Every file under the library root, relative to it, sorted; the index folder excluded.
+    pub fn library_files(&self) -> Vec<String> {
+        let mut files = Vec::new();
+        collect_files(&self.root, &self.root, &mut files);
+        files.sort();
+        files
+    }
+
+    async fn call<Rep: serde::de::DeserializeOwned>(
+        &self,
+        operation: &str,
+        request: &Value,
+    ) -> Result<Rep, RequestError> {
+        request_json(
+            &self.client,
+            &format!("soulspot.library.{operation}"),
+            request,
+            &MessageContext::default(),
+            DEADLINE,
+        )
+        .await
+    }
+}
+
+/// An `import.track` request for the file at `path`.
+pub fn import_request(job_id: &str, path: &Path, artist: &str, title: &str) -> Value {
+    let format = path.extension().unwrap().to_str().unwrap();
+    json!({
+        "job_id": job_id,
+        "file": {
+            "file_id": format!("file-{job_id}"),
+            "path": path.to_str().unwrap(),
+            "size": std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            "format": format,
+        },
+        "track": {"title": title, "artist": artist},
+    })
+}
+
+/// The error code of a refused request.
+pub fn error_code(error: &RequestError) -> u16 {
+    match error {
+        RequestError::Service { code, .. } => *code,
+        other => panic!("expected a service error, got {other}"),
+    }
+}
+
+pub fn write_file(path: &Path, bytes: &[u8]) -> PathBuf {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+    path.to_path_buf()
+}
+
+fn collect_files(root: &Path, folder: &Path, files: &mut Vec<String>) {
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() == ".soulspot" {
+            continue;
+        }
+        if path.is_dir() {
+            collect_files(root, &path, files);
+        } else {
+            files.push(
+                path.strip_prefix(root)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+    }
+}
