@@ -66,6 +66,7 @@ SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_SECRET=sandbox-client-secret \
 SOULSPOT_SOULSEEK__SLSKD__URL=$(url slskd) \
 SOULSPOT_SOULSEEK__SLSKD__API_KEY=sandbox-slskd-api-key \
 SOULSPOT_SOULSEEK__SLSKD__DOWNLOADS_DIR="$STATE/downloads" \
+SOULSPOT_SOULSEEK__DOWNLOADS__STALL_TIMEOUT_SECS=3 \
   start soulseek target/debug/soulspot-soulseek
 SOULSPOT_METADATA__MUSICBRAINZ__URL=$(url musicbrainz) \
 SOULSPOT_METADATA__COVERART__URL=$(url coverartarchive) \

@@ -28,6 +28,9 @@ pub struct EnrichRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrichReply {
     pub metadata: TrackMetadata,
+    /// The file as it is now: a rewrite changes its size and checksum, which the import
+    /// checks against what it is told.
+    pub file: FileRef,
     /// Whether the file was rewritten (false when it already carried this metadata).
     pub tags_written: bool,
 }
@@ -60,8 +63,10 @@ impl Enricher {
         }
         metadata.cover_art |= cover.is_some();
         let tags_written = cover.is_some() || metadata != TrackMetadata::from_file(&file);
+        let mut described = request.file.clone();
         if tags_written {
-            tags::write(path, metadata.clone(), cover).await?;
+            tags::write(path.clone(), metadata.clone(), cover).await?;
+            described = crate::checksum::describe(path, described).await?;
         }
         metrics::counter!(
             "soulspot_enrichments_total",
@@ -77,6 +82,7 @@ impl Enricher {
         );
         Ok(EnrichReply {
             metadata,
+            file: described,
             tags_written,
         })
     }

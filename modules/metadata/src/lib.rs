@@ -4,6 +4,7 @@
 
 pub mod app;
 mod cache;
+mod checksum;
 pub mod coverart;
 pub mod enrich;
 pub mod error;

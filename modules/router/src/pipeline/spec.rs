@@ -2,8 +2,9 @@
 //! from the job context.
 //!
 //! A parameter value that is a string of the form `{{path.to.value}}` is replaced by the JSON
-//! value at that path of the job context (`job`, `track`, `download`, `steps.<name>`); when the
-//! path leads nowhere (a skipped step), the parameter is left out.
+//! value at that path of the job context (`job`, `track`, `download`, `steps.<name>`);
+//! `{{a.b | c.d}}` takes the first path that leads somewhere; when none does (a skipped
+//! step), the parameter is left out.
 
 use std::path::Path;
 use std::time::Duration;
@@ -104,7 +105,10 @@ pub fn render(params: &Map<String, Value>, context: &Value) -> Value {
 fn render_value(value: &Value, context: &Value) -> Option<Value> {
     match value {
         Value::String(text) => match placeholder(text) {
-            Some(path) => lookup(context, path).cloned(),
+            Some(paths) => paths
+                .split('|')
+                .find_map(|path| lookup(context, path.trim()))
+                .cloned(),
             None => Some(value.clone()),
         },
         Value::Object(map) => Some(render(map, context)),

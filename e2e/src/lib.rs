@@ -1,0 +1,235 @@
+//! The whole SoulSpot stack in one process: a real nats-server, the sandbox emulators, the five
+//! modules built from their own crates, and the router, wired as `make demo` wires the
+//! processes. For end-to-end tests and the pipeline benchmark; modules never depend on this.
+
+pub mod instant;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde_json::{Value, json};
+use soulspot_bus::testing::NatsServer;
+use soulspot_bus::{NatsSettings, Subscription};
+use soulspot_router::{Application, RouterSettings};
+use soulspot_runtime::{ModuleBuilder, RunningModule, Secret};
+use soulspot_sandbox::{Sandbox, SandboxConfig};
+
+/// The modules a stack runs; leave one out to see the stack without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Module {
+    Spotify,
+    Soulseek,
+    Metadata,
+    Library,
+    Notifications,
+}
+
+pub const ALL_MODULES: [Module; 5] = [
+    Module::Spotify,
+    Module::Soulseek,
+    Module::Metadata,
+    Module::Library,
+    Module::Notifications,
+];
+
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    /// No artificial delays in the emulators (benchmarks).
+    pub fast: bool,
+    pub modules: Vec<Module>,
+    /// Where notifications deliver (a webhook); none configured when `None`.
+    pub webhook_url: Option<String>,
+    pub max_concurrent_jobs: usize,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        Self {
+            fast: false,
+            modules: ALL_MODULES.to_vec(),
+            webhook_url: None,
+            max_concurrent_jobs: 32,
+        }
+    }
+}
+
+/// A running stack; everything stops when it is dropped.
+pub struct Stack {
+    pub nats: NatsServer,
+    pub sandbox: Sandbox,
+    pub router_address: SocketAddr,
+    pub http: reqwest::Client,
+    folders: tempfile::TempDir,
+    _modules: Vec<RunningModule>,
+    _subscriptions: Vec<Subscription>,
+}
+
+impl std::fmt::Debug for Stack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stack").field("router_address", &self.router_address).finish()
+    }
+}
+
+impl Stack {
+    pub async fn start(options: StackOptions) -> anyhow::Result<Self> {
+        let nats = NatsServer::start().context("failed to start nats-server")?;
+        let folders = tempfile::tempdir()?;
+        let downloads = folders.path().join("downloads");
+        let config = if options.fast {
+            SandboxConfig::fast(&downloads)?
+        } else {
+            SandboxConfig::new(&downloads)?
+        };
+        let sandbox = Sandbox::start(config).await?;
+        let nats_settings = NatsSettings {
+            url: nats.url(),
+            ..NatsSettings::default()
+        };
+        let mut modules = Vec::new();
+        let mut subscriptions = Vec::new();
+        for module in &options.modules {
+            let client = soulspot_bus::connect(&nats_settings, "e2e").await?;
+            let builder = match module {
+                Module::Spotify => {
+                    let mut settings = soulspot_spotify::settings::SpotifySettings::default();
+                    settings.spotify.accounts_url = sandbox.urls().spotify_accounts.clone();
+                    settings.spotify.api_url = sandbox.urls().spotify_api.clone();
+                    settings.spotify.client_id = "sandbox-client-id".to_owned();
+                    settings.spotify.client_secret = Secret::new("sandbox-client-secret");
+                    let spotify = soulspot_spotify::build(&settings, client.clone()).await?;
+                    subscriptions.push(spotify.downloads_subscription);
+                    spotify.builder
+                }
+                Module::Soulseek => {
+                    let mut settings = soulspot_soulseek::settings::SoulseekSettings::default();
+                    settings.slskd.url = sandbox.urls().slskd.clone();
+                    settings.slskd.api_key = Secret::new(sandbox.slskd_api_key());
+                    settings.slskd.downloads_dir = downloads.clone();
+                    settings.downloads.max_concurrent = options.max_concurrent_jobs;
+                    // The catalog's stalled peer is the fastest source of one track: give up
+                    // on it quickly and move to the next candidate.
+                    settings.downloads.stall_timeout_secs = 3;
+                    if options.fast {
+                        settings.slskd.busy_backoff_ms = 5;
+                        settings.search.poll_interval_ms = 5;
+                        settings.downloads.poll_interval_ms = 5;
+                        settings.search.rate_limit_searches = usize::MAX / 2;
+                    }
+                    soulspot_soulseek::build(&settings, client.clone()).await?
+                }
+                Module::Metadata => {
+                    let mut settings = soulspot_metadata::settings::MetadataSettings::default();
+                    settings.musicbrainz.url = sandbox.urls().musicbrainz.clone();
+                    settings.coverart.url = sandbox.urls().coverartarchive.clone();
+                    settings.tagging.downloads_dir = downloads.clone();
+                    if options.fast {
+                        settings.musicbrainz.rate_limit_interval_ms = 1;
+                    }
+                    soulspot_metadata::build(&settings)?
+                }
+                Module::Library => {
+                    let mut settings = soulspot_library::settings::LibrarySettings::default();
+                    settings.library.root = folders.path().join("library");
+                    settings.library.downloads_dir = downloads.clone();
+                    settings.library.index_path = folders.path().join("library.db");
+                    let library = soulspot_library::Library::open(settings.library)?;
+                    soulspot_library::module(std::sync::Arc::new(library))
+                }
+                Module::Notifications => {
+                    let channels = match &options.webhook_url {
+                        Some(url) => json!([{"kind": "webhook", "url": url, "secret": "e2e-secret"}]),
+                        None => json!([]),
+                    };
+                    let mut settings = soulspot_notifications::NotificationsSettings::default();
+                    settings.channels = serde_json::from_value(channels)?;
+                    soulspot_notifications::build(&settings, client.clone()).await?
+                }
+            };
+            modules.push(start_module(builder, client).await?);
+        }
+        let mut settings = RouterSettings::default();
+        settings.service.nats = nats_settings;
+        settings.router.health_interval_ms = 1_000;
+        settings.pipeline.max_concurrent_jobs = options.max_concurrent_jobs;
+        let router = Application::build(settings).await?;
+        let router_address = router.address();
+        tokio::spawn(router.run_until_stopped(std::future::pending()));
+        let stack = Self {
+            nats,
+            sandbox,
+            router_address,
+            http: reqwest::Client::new(),
+            folders,
+            _modules: modules,
+            _subscriptions: subscriptions,
+        };
+        stack.wait_for_active(options.modules.len()).await?;
+        Ok(stack)
+    }
+
+    pub fn library_root(&self) -> PathBuf {
+        self.folders.path().join("library")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.router_address)
+    }
+
+    pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        Ok(self.http.get(self.url(path)).send().await?.json().await?)
+    }
+
+    /// Submits a download (`{"query": …}` or `{"track": …}`) and returns the job id.
+    pub async fn submit(&self, body: &Value) -> anyhow::Result<String> {
+        let reply: Value = self
+            .http
+            .post(self.url("/api/downloads"))
+            .json(body)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        reply["job_id"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no job id in the reply")
+    }
+
+    /// Waits until the job is completed or failed and returns it.
+    pub async fn wait_for_job(&self, job_id: &str, limit: Duration) -> anyhow::Result<Value> {
+        let started = Instant::now();
+        loop {
+            let job = self.get(&format!("/api/jobs/{job_id}")).await?;
+            if job["state"] == "completed" || job["state"] == "failed" {
+                return Ok(job);
+            }
+            anyhow::ensure!(started.elapsed() < limit, "job {job_id} unfinished after {limit:?}: {job}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn wait_for_active(&self, modules: usize) -> anyhow::Result<()> {
+        let started = Instant::now();
+        loop {
+            let status = self.get("/api/modules/status").await?;
+            let active = status["active"].as_array().map_or(0, Vec::len);
+            if active >= modules {
+                return Ok(());
+            }
+            anyhow::ensure!(started.elapsed() < Duration::from_secs(20), "modules not active: {status}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn start_module(builder: ModuleBuilder, client: async_nats::Client) -> anyhow::Result<RunningModule> {
+    Ok(builder.start(client).await?)
+}
+
+/// The path relative to `root`, for readable assertions.
+pub fn relative(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root).unwrap_or(path).display().to_string()
+}
