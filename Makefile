@@ -34,7 +34,7 @@ $(NATS_SERVER):
 
 nats: tools
 	@mkdir -p $(TOOLS)/nats-data
-	$(NATS_SERVER) -c deploy/nats/nats.conf -p $(NATS_PORT) -sd $(TOOLS)/nats-data
+	$(NATS_SERVER) -c deploy/nats/nats.conf -p $(NATS_PORT) -sd $(TOOLS)/nats-data --http_port 0
 
 run: tools
 	@scripts/stack.sh run

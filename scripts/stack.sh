@@ -40,6 +40,12 @@ start() { # name, command…
 }
 
 start nats "$NATS_SERVER" -c deploy/nats/nats.conf -p "$NATS_PORT" -sd "$STATE/nats" --http_port 0
+for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null && break; sleep 0.1; done
+if ! (echo >"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null; then
+  echo "nats-server did not start:" >&2
+  tail -n 5 "$LOGS/nats.log" >&2
+  exit 1
+fi
 export SOULSPOT__NATS__URL="nats://127.0.0.1:$NATS_PORT"
 export SOULSPOT_CONFIG_DIR="$STATE/config"
 
@@ -80,20 +86,17 @@ SOULSPOT_ROUTER__HTTP__BIND=$ROUTER_BIND start router target/debug/soulspot-rout
 
 API=http://$ROUTER_BIND
 get() { curl -fsS "$API$1"; }
+report() { python3 scripts/stack_report.py "$@"; }
+active=0
 for _ in $(seq 1 300); do
-  active=$(get /api/modules/status 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["active"]))' 2>/dev/null || echo 0)
+  active=$(get /api/modules/status 2>/dev/null | report active || echo 0)
   [ "$active" -ge 5 ] && break
   sleep 0.2
 done
 echo
 echo "modules:"
-get /api/modules/status | python3 -c '
-import json, sys
-status = json.load(sys.stdin)
-for module in status["modules"]:
-    capabilities = ", ".join(c["operation"] for c in module["capabilities"])
-    print(f"  {module[\"name\"]:<14} {module[\"status\"]:<9} {capabilities}")'
-if [ "$(get /api/modules/status | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["active"]))')" -lt 5 ]; then
+get /api/modules/status | report modules
+if [ "$active" -lt 5 ]; then
   echo "not every module became active; logs are in $LOGS" >&2
   exit 1
 fi
@@ -115,26 +118,21 @@ fi
 echo
 echo "POST /api/downloads {\"query\": \"$DEMO_QUERY\"}"
 job=$(curl -fsS -X POST "$API/api/downloads" -H 'content-type: application/json' \
-  -d "{\"query\": \"$DEMO_QUERY\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')
+  -d "{\"query\": \"$DEMO_QUERY\"}" | report job-id)
 echo "job $job queued"
 state=queued
 for _ in $(seq 1 600); do
-  state=$(get "/api/jobs/$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+  state=$(get "/api/jobs/$job" | report state)
   case $state in completed|failed) break ;; esac
   sleep 0.2
 done
 echo
 echo "orchestration log of job $job:"
-python3 scripts/orchestration_log.py "$job" "$LOGS/router.log"
+python3 scripts/orchestration_log.py "$job" "$LOGS"/{router,spotify,soulseek,metadata,library,notifications}.log
 echo
-get "/api/jobs/$job" | python3 -c '
-import json, sys
-job = json.load(sys.stdin)
-print(f"job {job[\"id\"]}: {job[\"state\"]}")
-for step in job["steps"]:
-    print(f"  {step[\"name\"]:<9} {step[\"status\"]:<10} attempts={step[\"attempts\"]} {step.get(\"error\", \"\")}")'
+get "/api/jobs/$job" | report job
 [ "$state" = completed ] || { echo "the job did not complete; logs are in $LOGS" >&2; exit 1; }
-path=$(get "/api/jobs/$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["context"]["steps"]["import"]["path"])')
+path=$(get "/api/jobs/$job" | report path)
 echo
 echo "library file: $path"
 target/debug/soulspot-tags "$path"

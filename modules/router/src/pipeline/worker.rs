@@ -169,7 +169,7 @@ impl Worker {
         }
         let query = job.request.query.clone().unwrap_or_default();
         job.state = JobState::Resolving;
-        start_step(job, "search", SEARCH_TRACK);
+        start_step(job, "search", SEARCH_TRACK).attempts += 1;
         self.store.save(job).await?;
         let reply = self
             .route_patiently(SEARCH_TRACK, &json!({"query": query, "limit": 5}), context)
