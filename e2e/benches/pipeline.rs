@@ -40,7 +40,10 @@ async fn main() -> anyhow::Result<()> {
 }
 
 fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
 }
 
 fn micros(histogram: &Histogram<u64>, quantile: f64) -> f64 {
@@ -75,7 +78,10 @@ async fn orchestration_overhead() -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow::anyhow!("event subscription ended"))?;
             let event: Value = serde_json::from_slice(&message.payload)?;
             if event["data"]["job_id"] == job_id.as_str() {
-                anyhow::ensure!(event["event_type"] == "pipeline.completed", "job failed: {event}");
+                anyhow::ensure!(
+                    event["event_type"] == "pipeline.completed",
+                    "job failed: {event}"
+                );
                 break;
             }
         }
@@ -87,7 +93,14 @@ async fn orchestration_overhead() -> anyhow::Result<()> {
     let payload = bytes_of(&payload);
     for _ in 0..BARE_SAMPLES {
         let started = Instant::now();
-        request_bytes(&client, "soulspot.instant.import.track", payload.clone(), &MessageContext::default(), Duration::from_secs(5)).await?;
+        request_bytes(
+            &client,
+            "soulspot.instant.import.track",
+            payload.clone(),
+            &MessageContext::default(),
+            Duration::from_secs(5),
+        )
+        .await?;
         request_reply.record(started.elapsed().as_nanos() as u64)?;
     }
     let jetstream = async_nats::jetstream::new(client.clone());
@@ -95,17 +108,33 @@ async fn orchestration_overhead() -> anyhow::Result<()> {
     for n in 0..BARE_SAMPLES {
         let started = Instant::now();
         jetstream
-            .publish("soulspot.events.bench.noise", format!("{{\"n\":{n}}}").into())
+            .publish(
+                "soulspot.events.bench.noise",
+                format!("{{\"n\":{n}}}").into(),
+            )
             .await?
             .await?;
         publish.record(started.elapsed().as_nanos() as u64)?;
     }
-    let bare = REQUESTS_PER_JOB * micros(&request_reply, 0.5) + PUBLISHES_PER_JOB * micros(&publish, 0.5);
+    let bare =
+        REQUESTS_PER_JOB * micros(&request_reply, 0.5) + PUBLISHES_PER_JOB * micros(&publish, 0.5);
     let overhead = micros(&job_latency, 0.5);
     println!("== orchestration overhead ({OVERHEAD_JOBS} jobs, one at a time, instant modules)");
-    println!("job latency           p50 {:>9.0} µs   p99 {:>9.0} µs", overhead, micros(&job_latency, 0.99));
-    println!("request/reply         p50 {:>9.0} µs   p99 {:>9.0} µs", micros(&request_reply, 0.5), micros(&request_reply, 0.99));
-    println!("jetstream publish     p50 {:>9.0} µs   p99 {:>9.0} µs", micros(&publish, 0.5), micros(&publish, 0.99));
+    println!(
+        "job latency           p50 {:>9.0} µs   p99 {:>9.0} µs",
+        overhead,
+        micros(&job_latency, 0.99)
+    );
+    println!(
+        "request/reply         p50 {:>9.0} µs   p99 {:>9.0} µs",
+        micros(&request_reply, 0.5),
+        micros(&request_reply, 0.99)
+    );
+    println!(
+        "jetstream publish     p50 {:>9.0} µs   p99 {:>9.0} µs",
+        micros(&publish, 0.5),
+        micros(&publish, 0.99)
+    );
     println!(
         "bare message cost per job ({REQUESTS_PER_JOB} req/reply + {PUBLISHES_PER_JOB} publishes): {bare:.0} µs; overhead / bare = {:.2} (target ≤ 3)",
         overhead / bare
@@ -123,14 +152,27 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
         ..StackOptions::default()
     };
     let stack = Stack::start(options).await?;
-    let watcher = soulspot_bus::connect(&NatsSettings { url: stack.nats.url(), ..NatsSettings::default() }, "bench").await?;
+    let watcher = soulspot_bus::connect(
+        &NatsSettings {
+            url: stack.nats.url(),
+            ..NatsSettings::default()
+        },
+        "bench",
+    )
+    .await?;
     let mut finished = watcher.subscribe("soulspot.events.*.pipeline.>").await?;
-    let queries = ["Aurora Lane Glass Harbour", "Aurora Lane Northern Lights", "Aurora Lane Paper Satellites"];
+    let queries = [
+        "Aurora Lane Glass Harbour",
+        "Aurora Lane Northern Lights",
+        "Aurora Lane Paper Satellites",
+    ];
 
     let started = Instant::now();
     let mut submitted: HashMap<String, Instant> = HashMap::with_capacity(jobs);
     for n in 0..jobs {
-        let job_id = stack.submit(&json!({"query": queries[n % queries.len()]})).await?;
+        let job_id = stack
+            .submit(&json!({"query": queries[n % queries.len()]}))
+            .await?;
         submitted.insert(job_id, Instant::now());
     }
     let mut latency = Histogram::<u64>::new(3)?;
@@ -140,7 +182,10 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
             .await?
             .ok_or_else(|| anyhow::anyhow!("event subscription ended"))?;
         let event: Value = serde_json::from_slice(&message.payload)?;
-        let Some(sent) = event["data"]["job_id"].as_str().and_then(|id| submitted.get(id)) else {
+        let Some(sent) = event["data"]["job_id"]
+            .as_str()
+            .and_then(|id| submitted.get(id))
+        else {
             continue;
         };
         if event["event_type"] == "pipeline.completed" {
@@ -151,15 +196,29 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed();
     println!("== throughput ({jobs} jobs, every real module, sandbox in fast mode)");
-    println!("completed {} failed {failed} in {:.1} s: {:.1} jobs/s", latency.len(), elapsed.as_secs_f64(), jobs as f64 / elapsed.as_secs_f64());
-    println!("job latency           p50 {:>9.1} ms   p99 {:>9.1} ms", micros(&latency, 0.5) / 1_000.0, micros(&latency, 0.99) / 1_000.0);
+    println!(
+        "completed {} failed {failed} in {:.1} s: {:.1} jobs/s",
+        latency.len(),
+        elapsed.as_secs_f64(),
+        jobs as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "job latency           p50 {:>9.1} ms   p99 {:>9.1} ms",
+        micros(&latency, 0.5) / 1_000.0,
+        micros(&latency, 0.99) / 1_000.0
+    );
     Ok(())
 }
 
 async fn router_memory(queued: usize) -> anyhow::Result<()> {
-    let binary = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/soulspot-router");
+    let binary = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../target/release/soulspot-router"
+    );
     if !std::path::Path::new(binary).exists() {
-        println!("== router memory: skipped, build it first (cargo build --release -p soulspot-router)");
+        println!(
+            "== router memory: skipped, build it first (cargo build --release -p soulspot-router)"
+        );
         return Ok(());
     }
     let server = NatsServer::start()?;
@@ -169,7 +228,9 @@ async fn router_memory(queued: usize) -> anyhow::Result<()> {
     };
     let client = soulspot_bus::connect(&nats, "bench").await?;
     let _modules = instant::start(client, Arc::new(AtomicBool::new(true))).await?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let mut router = Command::new(binary)
         .env("SOULSPOT__NATS__URL", server.url())
         .env("SOULSPOT_ROUTER__HTTP__BIND", format!("127.0.0.1:{port}"))
@@ -181,7 +242,12 @@ async fn router_memory(queued: usize) -> anyhow::Result<()> {
     let base = format!("http://127.0.0.1:{port}");
     let mut ready = false;
     for _ in 0..200 {
-        if http.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             ready = true;
             break;
         }
@@ -203,17 +269,35 @@ async fn router_memory(queued: usize) -> anyhow::Result<()> {
         .buffer_unordered(32)
         .collect::<Vec<_>>()
         .await;
-    let refused = submissions.iter().filter(|outcome| outcome.is_err()).count();
-    let status = std::fs::read_to_string(format!("/proc/{}/status", router.id())).unwrap_or_default();
+    let refused = submissions
+        .iter()
+        .filter(|outcome| outcome.is_err())
+        .count();
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", router.id())).unwrap_or_default();
     let field = |name: &str| {
         status
             .lines()
             .find(|line| line.starts_with(name))
-            .map(|line| line.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0) / 1024.0)
+            .map(|line| {
+                line.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+                    / 1024.0
+            })
             .unwrap_or(0.0)
     };
-    println!("== router memory ({queued} jobs submitted in {:.1} s, {refused} refused; 32 in flight, the rest queued)", started.elapsed().as_secs_f64());
-    println!("router process RSS now {:.1} MB, peak {:.1} MB (target ≤ 150 MB)", field("VmRSS:"), field("VmHWM:"));
+    println!(
+        "== router memory ({queued} jobs submitted in {:.1} s, {refused} refused; 32 in flight, the rest queued)",
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "router process RSS now {:.1} MB, peak {:.1} MB (target ≤ 150 MB)",
+        field("VmRSS:"),
+        field("VmHWM:")
+    );
     router.kill()?;
     router.wait()?;
     Ok(())

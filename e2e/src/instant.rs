@@ -10,26 +10,41 @@ use soulspot_runtime::{CallContext, Capability, ModuleBuilder, RunningModule, Se
 
 /// Starts instant `download.track`, `enrich.metadata`, `import.track` and
 /// `notify.track_ready` providers. While `hold_downloads` is set, downloads never finish.
-pub async fn start(client: async_nats::Client, hold_downloads: Arc<AtomicBool>) -> anyhow::Result<RunningModule> {
+pub async fn start(
+    client: async_nats::Client,
+    hold_downloads: Arc<AtomicBool>,
+) -> anyhow::Result<RunningModule> {
     let bus = EventBus::new(client.clone(), "instant", &EventStoreSettings::default()).await?;
-    let download = Capability::new("download.track", 10, move |_: CallContext, request: Value| {
-        let (bus, hold) = (bus.clone(), hold_downloads.clone());
-        async move {
-            let download_id = uuid_like(&request);
-            if !hold.load(Ordering::Relaxed) {
-                let file = json!({"file_id": download_id, "path": "/downloads/instant.flac", "size": 1, "format": "flac"});
-                let data = json!({"download_id": download_id, "job_id": request["job_id"], "track": request["track"], "file": file});
-                let event = bus.event("download.completed", data).map_err(ServiceError::internal)?;
-                bus.publish(event, &MessageContext::default())
-                    .await
-                    .map_err(ServiceError::internal)?;
+    let download = Capability::new(
+        "download.track",
+        10,
+        move |_: CallContext, request: Value| {
+            let (bus, hold) = (bus.clone(), hold_downloads.clone());
+            async move {
+                let download_id = uuid_like(&request);
+                if !hold.load(Ordering::Relaxed) {
+                    let file = json!({"file_id": download_id, "path": "/downloads/instant.flac", "size": 1, "format": "flac"});
+                    let data = json!({"download_id": download_id, "job_id": request["job_id"], "track": request["track"], "file": file});
+                    let event = bus
+                        .event("download.completed", data)
+                        .map_err(ServiceError::internal)?;
+                    bus.publish(event, &MessageContext::default())
+                        .await
+                        .map_err(ServiceError::internal)?;
+                }
+                Ok::<_, ServiceError>(json!({"download_id": download_id}))
             }
-            Ok::<_, ServiceError>(json!({"download_id": download_id}))
-        }
-    });
-    let enrich = Capability::new("enrich.metadata", 10, |_: CallContext, request: Value| async move {
-        Ok::<_, ServiceError>(json!({"tags_written": false, "metadata": {"title": request["track"]["title"], "artist": request["track"]["artist"]}}))
-    });
+        },
+    );
+    let enrich = Capability::new(
+        "enrich.metadata",
+        10,
+        |_: CallContext, request: Value| async move {
+            Ok::<_, ServiceError>(
+                json!({"tags_written": false, "metadata": {"title": request["track"]["title"], "artist": request["track"]["artist"]}}),
+            )
+        },
+    );
     let import = Capability::new("import.track", 10, |_: CallContext, _: Value| async {
         Ok::<_, ServiceError>(json!({"status": "imported", "path": "/music/instant.flac"}))
     });

@@ -68,7 +68,9 @@ pub struct Stack {
 
 impl std::fmt::Debug for Stack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stack").field("router_address", &self.router_address).finish()
+        f.debug_struct("Stack")
+            .field("router_address", &self.router_address)
+            .finish()
     }
 }
 
@@ -139,7 +141,9 @@ impl Stack {
                 }
                 Module::Notifications => {
                     let channels = match &options.webhook_url {
-                        Some(url) => json!([{"kind": "webhook", "url": url, "secret": "e2e-secret"}]),
+                        Some(url) => {
+                            json!([{"kind": "webhook", "url": url, "secret": "e2e-secret"}])
+                        }
                         None => json!([]),
                     };
                     let mut settings = soulspot_notifications::NotificationsSettings::default();
@@ -206,7 +210,10 @@ impl Stack {
             if job["state"] == "completed" || job["state"] == "failed" {
                 return Ok(job);
             }
-            anyhow::ensure!(started.elapsed() < limit, "job {job_id} unfinished after {limit:?}: {job}");
+            anyhow::ensure!(
+                started.elapsed() < limit,
+                "job {job_id} unfinished after {limit:?}: {job}"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -219,17 +226,26 @@ impl Stack {
             if active >= modules {
                 return Ok(());
             }
-            anyhow::ensure!(started.elapsed() < Duration::from_secs(20), "modules not active: {status}");
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(20),
+                "modules not active: {status}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }
 
-async fn start_module(builder: ModuleBuilder, client: async_nats::Client) -> anyhow::Result<RunningModule> {
+async fn start_module(
+    builder: ModuleBuilder,
+    client: async_nats::Client,
+) -> anyhow::Result<RunningModule> {
     Ok(builder.start(client).await?)
 }
 
 /// The path relative to `root`, for readable assertions.
 pub fn relative(path: &Path, root: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }

@@ -13,7 +13,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const FINISH: Duration = Duration::from_secs(60);
 
 fn step<'a>(job: &'a Value, name: &str) -> &'a Value {
-    job["steps"].as_array().unwrap().iter().find(|step| step["name"] == name).unwrap_or(&Value::Null)
+    job["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|step| step["name"] == name)
+        .unwrap_or(&Value::Null)
 }
 
 #[tokio::test]
@@ -31,24 +36,37 @@ async fn a_query_becomes_a_tagged_file_in_the_library_and_a_signed_webhook() {
     };
     let stack = Stack::start(options).await.unwrap();
 
-    let job_id = stack.submit(&json!({"query": "Aurora Lane Glass Harbour"})).await.unwrap();
+    let job_id = stack
+        .submit(&json!({"query": "Aurora Lane Glass Harbour"}))
+        .await
+        .unwrap();
     let job = stack.wait_for_job(&job_id, FINISH).await.unwrap();
 
     assert_eq!(job["state"], "completed", "{job}");
     for name in ["search", "download", "enrich", "import", "notify"] {
         assert_eq!(step(&job, name)["status"], "succeeded", "{name}: {job}");
     }
-    let library_path = std::path::PathBuf::from(step(&job, "import")["result"]["path"].as_str().unwrap());
+    let library_path =
+        std::path::PathBuf::from(step(&job, "import")["result"]["path"].as_str().unwrap());
     let filed = relative(&library_path, &stack.library_root());
-    assert!(filed.starts_with("Aurora Lane/Northern Lights ("), "{filed}");
+    assert!(
+        filed.starts_with("Aurora Lane/Northern Lights ("),
+        "{filed}"
+    );
     assert!(filed.ends_with("/01 - Glass Harbour.flac"), "{filed}");
     let tags = soulspot_metadata::tags::read(library_path).await.unwrap();
     assert_eq!(tags.title.as_deref(), Some("Glass Harbour"));
     assert_eq!(tags.artist.as_deref(), Some("Aurora Lane"));
     assert_eq!(tags.album.as_deref(), Some("Northern Lights"));
     assert_eq!(tags.track_number, Some(1));
-    assert!(tags.recording_id.is_some() && tags.has_front_cover, "{tags:?}");
-    let events = stack.get("/api/events?type=pipeline.completed").await.unwrap();
+    assert!(
+        tags.recording_id.is_some() && tags.has_front_cover,
+        "{tags:?}"
+    );
+    let events = stack
+        .get("/api/events?type=pipeline.completed")
+        .await
+        .unwrap();
     assert_eq!(events[0]["data"]["job_id"], job_id.as_str());
     let received = webhook.received_requests().await.unwrap();
     assert!(received[0].headers.get("x-soulspot-signature").is_some());
@@ -59,7 +77,10 @@ async fn a_query_becomes_a_tagged_file_in_the_library_and_a_signed_webhook() {
 #[tokio::test]
 async fn without_the_metadata_module_the_track_is_still_imported_unenriched() {
     let options = StackOptions {
-        modules: ALL_MODULES.into_iter().filter(|module| *module != Module::Metadata).collect(),
+        modules: ALL_MODULES
+            .into_iter()
+            .filter(|module| *module != Module::Metadata)
+            .collect(),
         ..StackOptions::default()
     };
     let stack = Stack::start(options).await.unwrap();

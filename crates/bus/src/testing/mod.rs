@@ -3,6 +3,10 @@
 //! Integration tests never replace NATS with a fake; `RecordingBus` exists only for asserting
 //! what a unit under test published.
 
+mod standalone;
+
+pub use standalone::{StandaloneReport, run_standalone};
+
 use std::io;
 use std::net::TcpListener;
 use std::path::PathBuf;
