@@ -146,8 +146,10 @@ impl Stack {
                         }
                         None => json!([]),
                     };
-                    let mut settings = soulspot_notifications::NotificationsSettings::default();
-                    settings.channels = serde_json::from_value(channels)?;
+                    let settings = soulspot_notifications::NotificationsSettings {
+                        channels: serde_json::from_value(channels)?,
+                        ..Default::default()
+                    };
                     soulspot_notifications::build(&settings, client.clone()).await?
                 }
             };

@@ -14,8 +14,6 @@ pub struct NatsSettings {
     pub connect_attempts: u32,
     /// The first wait between attempts; doubled each time, capped at 5 s.
     pub connect_backoff_ms: u64,
-    /// Deadline of one request/reply unless an operation says otherwise.
-    pub request_timeout_ms: u64,
 }
 
 impl Default for NatsSettings {
@@ -24,14 +22,7 @@ impl Default for NatsSettings {
             url: "nats://127.0.0.1:4222".to_owned(),
             connect_attempts: 30,
             connect_backoff_ms: 100,
-            request_timeout_ms: 5_000,
         }
-    }
-}
-
-impl NatsSettings {
-    pub fn request_timeout(&self) -> Duration {
-        Duration::from_millis(self.request_timeout_ms)
     }
 }
 

@@ -5,10 +5,12 @@
 pub mod app;
 pub mod capability;
 pub mod discovery;
+pub mod files;
 pub mod health;
 pub mod http;
 pub mod module;
 pub mod outbound;
+pub mod rate_limit;
 pub mod secret;
 pub mod settings;
 pub mod shutdown;

@@ -2,12 +2,10 @@
 //! copies of a recording is the better one.
 
 use std::cmp::Ordering;
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 
 use lofty::file::AudioFile;
-use sha2::{Digest, Sha256};
 
 /// Formats that lose nothing; any of them beats any lossy one.
 const LOSSLESS_FORMATS: [&str; 8] = ["flac", "alac", "wav", "aiff", "aif", "ape", "wv", "tta"];
@@ -26,7 +24,7 @@ pub fn inspect(path: &Path) -> io::Result<FileFacts> {
     Ok(FileFacts {
         size_bytes: std::fs::metadata(path)?.len(),
         bitrate_kbps: read_bitrate(path),
-        checksum: sha256_of(path)?,
+        checksum: soulspot_runtime::files::sha256_of(path)?,
     })
 }
 
@@ -38,25 +36,6 @@ fn read_bitrate(path: &Path) -> Option<u32> {
         .audio_bitrate()
         .or_else(|| tagged.properties().overall_bitrate())
         .filter(|bitrate| *bitrate > 0)
-}
-
-fn sha256_of(path: &Path) -> io::Result<String> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0_u8; 64 * 1024];
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-    }
-    let hex: String = hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    Ok(format!("sha256:{hex}"))
 }
 
 /// Whether `format` (a lower-case extension) is lossless.

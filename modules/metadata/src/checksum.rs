@@ -1,9 +1,7 @@
 //! The size and `sha256:<hex>` checksum of a file after its tags were rewritten.
 
-use std::io::Read;
 use std::path::PathBuf;
 
-use sha2::{Digest, Sha256};
 use soulspot_contracts::FileRef;
 
 use crate::tags::TagError;
@@ -19,26 +17,11 @@ fn describe_blocking(path: &std::path::Path, file: FileRef) -> Result<FileRef, T
         path: path.to_owned(),
         source,
     };
-    let mut reader = std::fs::File::open(path).map_err(io)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0_u8; 64 * 1024];
-    let mut size = 0_u64;
-    loop {
-        let read = reader.read(&mut buffer).map_err(io)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-        size += read as u64;
-    }
-    let hex: String = hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    let checksum = soulspot_runtime::files::sha256_of(path).map_err(io)?;
     Ok(FileRef {
         size,
-        checksum: Some(format!("sha256:{hex}")),
+        checksum: Some(checksum),
         ..file
     })
 }

@@ -63,11 +63,12 @@ impl Enricher {
         }
         metadata.cover_art |= cover.is_some();
         let tags_written = cover.is_some() || metadata != TrackMetadata::from_file(&file);
-        let mut described = request.file.clone();
         if tags_written {
             tags::write(path.clone(), metadata.clone(), cover).await?;
-            described = crate::checksum::describe(path, described).await?;
         }
+        // Described afresh even when nothing was written now: an earlier enrichment of the
+        // same file (a retried step) already changed what the download announced.
+        let described = crate::checksum::describe(path, request.file.clone()).await?;
         metrics::counter!(
             "soulspot_enrichments_total",
             "matched" => if found.is_some() { "true" } else { "false" },

@@ -8,7 +8,6 @@ mod checksum;
 pub mod coverart;
 pub mod enrich;
 pub mod error;
-mod limiter;
 pub mod matching;
 pub mod metadata;
 pub mod musicbrainz;

@@ -42,6 +42,9 @@ impl Application {
             HealthMonitor::start(client.clone(), registry.clone(), settings.router.clone())
                 .await
                 .context("failed to watch module announcements")?;
+        // Until the first poll the registry is empty and every capability looks missing:
+        // neither jobs nor HTTP requests are taken before it.
+        monitor.first_poll_done().await;
         let router = Arc::new(Router::new(
             client.clone(),
             registry,

@@ -203,18 +203,6 @@ impl Registry {
             .collect()
     }
 
-    pub fn status_of(&self, module: &str) -> ModuleStatus {
-        self.read()
-            .modules
-            .get(module)
-            .map_or(ModuleStatus::Unknown, |entry| entry.status)
-    }
-
-    /// The modules that have been seen at least once.
-    pub fn module_names(&self) -> Vec<String> {
-        self.read().modules.keys().cloned().collect()
-    }
-
     pub fn snapshot(&self) -> StatusReport {
         let state = self.read();
         let modules = state

@@ -191,7 +191,8 @@ impl Router {
                     self.registry.provider_answered(operation);
                     return Ok(reply);
                 }
-                Err(RequestError::Service { code, message, .. }) if code < 500 => {
+                // 429 says "busy", not "bad input": another provider or a later round may serve it.
+                Err(RequestError::Service { code, message, .. }) if code < 500 && code != 429 => {
                     return Err(Attempt::Final(RouteError::Rejected {
                         module: candidate.module.clone(),
                         code,

@@ -1,7 +1,7 @@
 //! One download from request to outcome: search, rank, then try candidates one by one
 //! (enqueue, watch, verify the file) until one succeeds or the attempts run out.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -58,6 +58,9 @@ struct Inner<P> {
     slots: Arc<Semaphore>,
     /// Users whose transfers failed: ranked last by later downloads too.
     failed_users: Mutex<HashSet<String>>,
+    /// Job id → download id of the downloads running for a job: a repeated request for the
+    /// same job (a caller that timed out and asked again) joins the running download.
+    running_jobs: Mutex<HashMap<String, String>>,
 }
 
 /// What a download needs besides its publisher.
@@ -91,6 +94,7 @@ impl<P: EventPublisher + 'static> Downloader<P> {
                 downloads_dir: parts.downloads_dir,
                 slots,
                 failed_users: Mutex::new(HashSet::new()),
+                running_jobs: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -101,14 +105,43 @@ impl<P: EventPublisher + 'static> Downloader<P> {
     }
 
     /// Runs `order` in the background; it waits for a free slot first.
-    pub fn start(&self, order: DownloadOrder) {
+    /// Starts the download in the background and returns its id: the id of the download
+    /// already running for the same job, if there is one.
+    pub fn start(&self, order: DownloadOrder) -> String {
+        let download_id = order.identity.download_id.clone();
+        let job_id = order.identity.job_id.clone();
+        if let Some(job_id) = &job_id {
+            let mut running = self
+                .inner
+                .running_jobs
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(existing) = running.get(job_id) {
+                tracing::info!(%job_id, download_id = %existing, "download already running for this job");
+                return existing.clone();
+            }
+            running.insert(job_id.clone(), download_id.clone());
+        }
         let span = tracing::info_span!(
             "download",
             download_id = %order.identity.download_id,
             job_id = order.identity.job_id.as_deref().unwrap_or(""),
         );
         let inner = Arc::clone(&self.inner);
-        tokio::spawn(async move { inner.run(order).await }.instrument(span));
+        tokio::spawn(
+            async move {
+                inner.run(order).await;
+                if let Some(job_id) = job_id {
+                    inner
+                        .running_jobs
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .remove(&job_id);
+                }
+            }
+            .instrument(span),
+        );
+        download_id
     }
 }
 

@@ -1,6 +1,8 @@
 //! The `download.*` events of one download, built to their contracts and published with the
 //! download's correlation id.
 
+use std::time::Duration;
+
 use serde_json::{Map, Value, json};
 use soulspot_bus::{EventPublisher, MessageContext};
 use soulspot_contracts::{EventEnvelope, FileRef, SchemaViolation, TrackRef};
@@ -104,8 +106,29 @@ impl<'a, P: EventPublisher> DownloadEvents<'a, P> {
             Some(correlation_id) => event.with_correlation_id(correlation_id),
             None => event,
         };
-        if let Err(error) = self.publisher.publish(event, &self.identity.context).await {
-            tracing::error!(%download_id, event_type, %error, "event not published");
+        // The outcome is what a job waits for: keep trying through a NATS outage. The same
+        // event id each time, so JetStream stores it once.
+        let tries = if event_type == COMPLETED || event_type == FAILED {
+            OUTCOME_TRIES
+        } else {
+            1
+        };
+        for attempt in 1..=tries {
+            match self
+                .publisher
+                .publish(event.clone(), &self.identity.context)
+                .await
+            {
+                Ok(()) => return,
+                Err(error) if attempt < tries => {
+                    tracing::warn!(%download_id, event_type, attempt, %error, "event not published, retrying");
+                    let pause = Duration::from_millis(200 * 2u64.pow(attempt.min(5)));
+                    tokio::time::sleep(pause).await;
+                }
+                Err(error) => {
+                    tracing::error!(%download_id, event_type, %error, "event not published");
+                }
+            }
         }
     }
 }
@@ -115,6 +138,9 @@ fn envelope(event_type: &str, data: Value) -> Result<EventEnvelope, SchemaViolat
     let version = soulspot_contracts::contracts()?.event_version(event_type)?;
     Ok(EventEnvelope::new(event_type, version, MODULE, data))
 }
+
+/// Tries of an outcome event (about three minutes with the pauses between them).
+const OUTCOME_TRIES: u32 = 30;
 
 #[cfg(test)]
 mod tests {

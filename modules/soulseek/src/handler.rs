@@ -54,10 +54,9 @@ pub fn download_track<P: EventPublisher + 'static>(
                 check_slskd(downloader.client())
                     .await
                     .map_err(ServiceError::unavailable)?;
-                let download_id = Uuid::now_v7().to_string();
-                downloader.start(DownloadOrder {
+                let download_id = downloader.start(DownloadOrder {
                     identity: DownloadIdentity {
-                        download_id: download_id.clone(),
+                        download_id: Uuid::now_v7().to_string(),
                         job_id: request.job_id,
                         track: request.track,
                         context: call.message,

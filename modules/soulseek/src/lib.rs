@@ -15,7 +15,6 @@ pub mod matching;
 pub mod paths;
 pub mod progress;
 pub mod ranking;
-pub mod rate_limit;
 pub mod search;
 pub mod settings;
 pub mod slskd;

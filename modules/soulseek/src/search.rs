@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use crate::busy::BusyRetry;
-use crate::rate_limit::SlidingWindowLimiter;
 use crate::settings::SearchSettings;
 use crate::slskd::{SearchRequest, SearchResponse, SlskdClient, SlskdError};
+use soulspot_runtime::rate_limit::SlidingWindowLimiter;
 
 /// slskd completes a search by itself after `searchTimeout`; past this much more, the
 /// responses gathered so far are taken as they are.

@@ -1,11 +1,9 @@
 //! Checking the file slskd left on the shared volume: present, of the expected size, and
 //! its SHA-256 for the `FileRef`.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 use crate::errors::AttemptError;
@@ -45,7 +43,7 @@ pub async fn finished_file(
         }
     }
     let owned = path.to_owned();
-    let checksum = tokio::task::spawn_blocking(move || sha256_of(&owned))
+    let checksum = tokio::task::spawn_blocking(move || soulspot_runtime::files::sha256_of(&owned))
         .await
         .map_err(|error| unreadable(path, std::io::Error::other(error)))?
         .map_err(|error| unreadable(path, error))?;
@@ -57,26 +55,6 @@ fn unreadable(path: &Path, source: std::io::Error) -> AttemptError {
         path: PathBuf::from(path),
         source,
     }
-}
-
-/// `sha256:<lowercase hex>` of the file's bytes.
-fn sha256_of(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0_u8; 64 * 1024];
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-    }
-    let hex: String = hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    Ok(format!("sha256:{hex}"))
 }
 
 #[cfg(test)]

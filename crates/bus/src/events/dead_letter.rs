@@ -24,15 +24,28 @@ pub struct DeadLetter {
     pub deliveries: i64,
 }
 
-pub(super) async fn send(jetstream: &Context, letter: &DeadLetter, headers: Option<&HeaderMap>) {
-    let mut out = headers.cloned().unwrap_or_default();
+/// Stores a dead letter; `false` when it could not be stored (the event must not be dropped).
+pub(super) async fn send(
+    jetstream: &Context,
+    letter: &DeadLetter,
+    headers: Option<&HeaderMap>,
+) -> bool {
+    let mut out = HeaderMap::new();
+    for name in [
+        soulspot_contracts::subjects::CORRELATION_HEADER,
+        soulspot_contracts::subjects::TRACEPARENT_HEADER,
+    ] {
+        if let Some(value) = headers.and_then(|headers| headers.get(name)) {
+            out.insert(name, value.as_str());
+        }
+    }
     out.insert(DEAD_LETTER_REASON_HEADER, first_line(&letter.reason));
     let subject = soulspot_contracts::subjects::dead_letter(&letter.consumer);
     let body = match serde_json::to_vec(letter) {
         Ok(body) => Bytes::from(body),
         Err(error) => {
             tracing::error!(consumer = %letter.consumer, %error, "dead letter could not be encoded");
-            return;
+            return false;
         }
     };
     let stored = match jetstream
@@ -47,9 +60,11 @@ pub(super) async fn send(jetstream: &Context, letter: &DeadLetter, headers: Opti
             metrics::counter!("soulspot_events_dead_lettered_total", "consumer" => letter.consumer.clone())
                 .increment(1);
             tracing::warn!(consumer = %letter.consumer, %subject, reason = %letter.reason, "event dead-lettered");
+            true
         }
         Err(error) => {
-            tracing::error!(consumer = %letter.consumer, %subject, %error, "dead letter not stored")
+            tracing::error!(consumer = %letter.consumer, %subject, %error, "dead letter not stored");
+            false
         }
     }
 }

@@ -35,7 +35,7 @@ impl EventBus {
         for config in [events, dead_letters] {
             let name = config.name.clone();
             self.jetstream
-                .get_or_create_stream(config)
+                .create_or_update_stream(config)
                 .await
                 .map_err(|error| SubscribeError::Store(format!("stream {name}: {error}")))?;
         }

@@ -170,7 +170,9 @@ async fn create_consumer(
         ack_policy: AckPolicy::Explicit,
         ack_wait: options.ack_wait,
         max_deliver: options.max_deliver,
-        max_ack_pending: (options.max_in_flight.max(1) * 4) as i64,
+        // No more outstanding than handlers: an event waiting for a slot would run out its
+        // ack_wait unattended and be delivered twice.
+        max_ack_pending: options.max_in_flight.max(1) as i64,
         deliver_policy: match options.deliver_from {
             DeliverFrom::All => DeliverPolicy::All,
             DeliverFrom::New => DeliverPolicy::New,
@@ -314,8 +316,12 @@ impl Worker {
             payload: String::from_utf8_lossy(&message.payload).into_owned(),
             deliveries,
         };
-        dead_letter::send(&self.jetstream, &letter, message.headers.as_ref()).await;
-        acknowledge(message, AckKind::Term).await;
+        let ack = if dead_letter::send(&self.jetstream, &letter, message.headers.as_ref()).await {
+            AckKind::Term
+        } else {
+            AckKind::Nak(Some(Duration::from_secs(5)))
+        };
+        acknowledge(message, ack).await;
     }
 }
 

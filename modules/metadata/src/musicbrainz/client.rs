@@ -8,10 +8,10 @@ use reqwest::header::RETRY_AFTER;
 use reqwest::{Response, StatusCode};
 
 use crate::cache::LruCache;
-use crate::limiter::RateLimiter;
 use crate::musicbrainz::model::{Recording, RecordingList};
 use crate::musicbrainz::query::recording_query;
 use crate::settings::MusicBrainzSettings;
+use soulspot_runtime::rate_limit::SlidingWindowLimiter;
 
 /// How many recordings a search asks for: enough to pick by length among versions.
 const SEARCH_LIMIT: &str = "10";
@@ -55,7 +55,7 @@ pub struct MusicBrainzClient {
     timeout: Duration,
     max_retries: u32,
     backoff_base: Duration,
-    limiter: RateLimiter,
+    limiter: SlidingWindowLimiter,
     cache: Mutex<LruCache<Arc<Vec<Recording>>>>,
     last_error: Mutex<Option<String>>,
 }
@@ -71,7 +71,7 @@ impl MusicBrainzClient {
             backoff_base: settings
                 .rate_limit_interval()
                 .max(Duration::from_millis(100)),
-            limiter: RateLimiter::new(settings.rate_limit_interval()),
+            limiter: SlidingWindowLimiter::new(1, settings.rate_limit_interval()),
             cache: Mutex::new(LruCache::new(settings.cache_size)),
             last_error: Mutex::new(None),
         }

@@ -25,9 +25,9 @@ struct DownloadRequest {
 
 pub(super) async fn create_download(
     State(state): State<ApiState>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request: DownloadRequest = parse_json_body(&body, state.settings.max_body_bytes)?;
+    let request: DownloadRequest = parse_json_body(body, state.settings.max_body_bytes)?;
     let job_request = match (request.track, request.query) {
         (Some(track), None) => JobRequest {
             track: Some(parse_track(track)?),
@@ -97,8 +97,7 @@ pub(super) async fn list_jobs(
     State(state): State<ApiState>,
     query: Result<Query<JobsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(query) =
-        query.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
+    let query = super::query_params(query)?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
     let jobs = state
         .pipeline
@@ -117,7 +116,7 @@ pub(super) async fn get_job(
 ) -> Result<Json<Job>, ApiError> {
     state
         .pipeline
-        .job(&id)
+        .job(super::store_key(&id)?)
         .await
         .map_err(ApiError::jobs)?
         .map(Json)

@@ -12,6 +12,10 @@ mod stream;
 use std::sync::Arc;
 
 use axum::Router as Routes;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 use soulspot_bus::EventBus;
@@ -48,24 +52,56 @@ pub fn routes(state: ApiState) -> Routes {
         .route("/api/events", get(events::recent_events))
         .route("/api/events/stream", get(stream::stream))
         .fallback(|| async { ApiError::NotFound("no such endpoint".to_owned()) })
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(state)
+}
+
+/// A query string that does not fit its handler's parameters is the caller's mistake.
+pub(crate) fn query_params<T>(
+    query: Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, ApiError> {
+    query
+        .map(|axum::extract::Query(params)| params)
+        .map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))
+}
+
+/// Job and playlist ids name keys in the job store, which allows only these characters;
+/// anything else cannot name a job, so it is not found rather than a store failure.
+pub(crate) fn store_key(id: &str) -> Result<&str, ApiError> {
+    let valid = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=' | '.'));
+    if valid {
+        Ok(id)
+    } else {
+        Err(ApiError::NotFound(format!("no such id `{id}`")))
+    }
 }
 
 /// Decodes a JSON body: too large → 413, broken JSON → 400 `bad_json`, JSON of the wrong
 /// shape (unknown or mistyped fields) → 400 `invalid_request`. An empty body reads as `{}`.
 pub(crate) fn parse_json_body<T: DeserializeOwned>(
-    body: &[u8],
+    body: Result<Bytes, BytesRejection>,
     limit: usize,
 ) -> Result<T, ApiError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit }
+        } else {
+            ApiError::BadJson(rejection.body_text())
+        }
+    })?;
     if body.len() > limit {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+    let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
-        body
+        &body
     };
-    serde_json::from_slice(body).map_err(|error| match error.classify() {
+    serde_json::from_slice(text).map_err(|error| match error.classify() {
         serde_json::error::Category::Data => ApiError::InvalidRequest(error.to_string()),
         _ => ApiError::BadJson(error.to_string()),
     })

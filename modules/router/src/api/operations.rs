@@ -11,9 +11,9 @@ use super::{ApiError, ApiState, parse_json_body};
 pub(super) async fn call_operation(
     State(state): State<ApiState>,
     Path(operation): Path<String>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let params: Value = parse_json_body(&body, state.settings.max_body_bytes)?;
+    let params: Value = parse_json_body(body, state.settings.max_body_bytes)?;
     let context = MessageContext::new_root(None);
     tracing::debug!(%operation, trace_id = %context.trace_id(), "operation requested");
     let reply = state.router.route(&operation, &params, &context).await?;

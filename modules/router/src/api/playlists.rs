@@ -18,9 +18,9 @@ struct SyncRequest {
 
 pub(super) async fn sync(
     State(state): State<ApiState>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(StatusCode, Json<SyncReport>), ApiError> {
-    let request: SyncRequest = parse_json_body(&body, state.settings.max_body_bytes)?;
+    let request: SyncRequest = parse_json_body(body, state.settings.max_body_bytes)?;
     let playlist = request.playlist.trim();
     if playlist.is_empty() {
         return Err(ApiError::InvalidRequest(
@@ -45,7 +45,7 @@ pub(super) async fn progress(
 ) -> Result<Json<Value>, ApiError> {
     state
         .pipeline
-        .playlist_progress(&id)
+        .playlist_progress(super::store_key(&id)?)
         .await
         .map_err(ApiError::jobs)?
         .map(Json)

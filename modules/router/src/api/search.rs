@@ -21,8 +21,7 @@ pub(super) async fn search(
     State(state): State<ApiState>,
     query: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(query) =
-        query.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
+    let query = super::query_params(query)?;
     let text = validate_query(&query.q)?;
     let params = json!({"query": text, "limit": query.limit.unwrap_or(10).clamp(1, 50)});
     let reply = state

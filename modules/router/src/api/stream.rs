@@ -26,8 +26,7 @@ pub(super) async fn stream(
     State(state): State<ApiState>,
     query: Result<Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let Query(query) =
-        query.map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))?;
+    let query = super::query_params(query)?;
     let client = state.events.client().clone();
     let subscribe_error =
         |error: async_nats::SubscribeError| ApiError::EventStore(error.to_string());

@@ -126,12 +126,31 @@ impl Worker {
                 AckKind::Nak(Some(self.settings.step_backoff(3)))
             }
             Err(_) => {
-                tracing::error!("job panicked; it stays queued");
-                AckKind::Nak(Some(self.settings.step_backoff(5)))
+                tracing::error!("job panicked");
+                self.abandon(&job_id).await
             }
         };
         if let Err(error) = message.ack_with(ack).await {
             tracing::warn!(%error, "job acknowledgement failed");
+        }
+    }
+
+    /// A job whose run panicked is failed for good: running it again would panic again.
+    async fn abandon(&self, job_id: &str) -> AckKind {
+        let failure = JobFailure {
+            step: "internal".to_owned(),
+            reason: "the router failed while running this job; see its log".to_owned(),
+        };
+        let context = MessageContext::new_root(Some(job_id.to_owned()));
+        let failed = match self.store.load(job_id).await {
+            Ok(Some(mut job)) => self.fail(&mut job, failure, &context).await.is_ok(),
+            Ok(None) => true,
+            Err(_) => false,
+        };
+        if failed {
+            AckKind::Ack
+        } else {
+            AckKind::Nak(Some(self.settings.step_backoff(5)))
         }
     }
 
@@ -240,6 +259,7 @@ impl Worker {
             tracing::warn!(%download_id, attempts, reason = %reason, "download failed, trying again");
             job.step_mut("download", DOWNLOAD_TRACK).error = Some(reason);
             self.store.save(job).await?;
+            tokio::time::sleep(self.settings.step_backoff(attempts)).await;
         }
     }
 
@@ -420,18 +440,14 @@ impl Worker {
             "library_path": library_path,
             "skipped_steps": skipped,
         }));
-        job.state = JobState::Completed;
-        match self
-            .publish_once(job, "final_event", "pipeline.completed", data, context)
-            .await
-        {
-            Ok(()) => {}
-            Err(Halt::Store(error)) => return Err(error),
-            Err(Halt::Failed(failure)) => {
-                tracing::error!(reason = %failure.reason, "pipeline.completed not published")
-            }
-        }
-        metrics::counter!("soulspot_jobs_finished_total", "state" => "completed").increment(1);
+        self.finish(
+            job,
+            JobState::Completed,
+            "pipeline.completed",
+            data,
+            context,
+        )
+        .await?;
         tracing::info!(
             library_path = library_path.as_deref().unwrap_or(""),
             "pipeline completed"
@@ -452,19 +468,32 @@ impl Worker {
             "failed_step": failure.step,
             "reason": failure.reason,
         }));
-        job.state = JobState::Failed;
         job.failure = Some(failure);
+        self.finish(job, JobState::Failed, "pipeline.failed", data, context)
+            .await
+    }
+
+    /// Puts the job in its final state and sends the final event once.
+    async fn finish(
+        &self,
+        job: &mut Job,
+        state: JobState,
+        event_type: &str,
+        data: Value,
+        context: &MessageContext,
+    ) -> Result<(), StoreError> {
+        job.state = state;
         match self
-            .publish_once(job, "final_event", "pipeline.failed", data, context)
+            .publish_once(job, "final_event", event_type, data, context)
             .await
         {
             Ok(()) => {}
             Err(Halt::Store(error)) => return Err(error),
             Err(Halt::Failed(failure)) => {
-                tracing::error!(reason = %failure.reason, "pipeline.failed not published")
+                tracing::error!(%event_type, reason = %failure.reason, "final event not published")
             }
         }
-        metrics::counter!("soulspot_jobs_finished_total", "state" => "failed").increment(1);
+        metrics::counter!("soulspot_jobs_finished_total", "state" => state.as_str()).increment(1);
         Ok(())
     }
 

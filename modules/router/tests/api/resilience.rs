@@ -118,7 +118,9 @@ async fn jobs_in_flight_when_the_router_is_killed_all_complete_after_restart_exa
         fakes::start_notifications(&app, counters.clone()).await,
     ];
     let ids = submit_jobs(&http, &bind).await;
+    let in_flight = std::time::Instant::now();
     while counters.downloads.jobs() < JOBS / 2 {
+        assert!(in_flight.elapsed() < FINISH, "downloads never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 

@@ -1,5 +1,6 @@
-//! A sliding-window limiter: the Soulseek server bans clients that search too fast
-//! (well-behaved clients stay under 34 searches per 220 s), so every search waits its turn.
+//! A sliding-window limiter for calls to external services with a published rate limit: the
+//! Soulseek server bans clients that search faster than 34 times per 220 s, MusicBrainz
+//! refuses more than one request per second. Callers wait their turn in arrival order.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-/// At most `capacity` permits in any window of `window`; shared by every download.
+/// At most `capacity` permits in any window of `window`; shared by every caller of a service.
 #[derive(Debug)]
 pub struct SlidingWindowLimiter {
     capacity: usize,
@@ -40,7 +41,7 @@ impl SlidingWindowLimiter {
             match granted.front() {
                 Some(oldest) if granted.len() >= self.capacity => {
                     let free_at = *oldest + self.window;
-                    tracing::debug!(wait = ?free_at.duration_since(now), "search rate limit reached, waiting");
+                    tracing::debug!(wait = ?free_at.duration_since(now), "rate limit reached, waiting");
                     tokio::time::sleep_until(free_at).await;
                 }
                 _ => {
