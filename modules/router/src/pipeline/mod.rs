@@ -83,19 +83,28 @@ impl Pipeline {
         self.store.load(id).await
     }
 
-    /// Jobs in `state` (all when `None`), oldest first, after job id `after`, at most `limit`.
+    /// Jobs in `state` (all when `None`), oldest first, after job id `after`, at most
+    /// `limit`. Only the jobs the page needs are read.
     pub async fn jobs(
         &self,
         state: Option<JobState>,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Job>, StoreError> {
-        let jobs = self.store.all().await?;
-        Ok(jobs
-            .into_iter()
-            .filter(|job| state.is_none_or(|state| job.state == state))
-            .filter(|job| after.is_none_or(|after| job.id.as_str() > after))
-            .take(limit)
-            .collect())
+        let mut page = Vec::with_capacity(limit);
+        for id in self.store.job_ids().await? {
+            if page.len() == limit {
+                break;
+            }
+            if after.is_some_and(|after| id.as_str() <= after) {
+                continue;
+            }
+            if let Some(job) = self.store.load(&id).await?
+                && state.is_none_or(|state| job.state == state)
+            {
+                page.push(job);
+            }
+        }
+        Ok(page)
     }
 }

@@ -141,20 +141,14 @@ impl JobStore {
         serde_json::from_slice(&body).map(Some).map_err(store_error)
     }
 
-    /// Every stored job, oldest first (ids are UUIDv7, ordered by creation).
-    pub async fn all(&self) -> Result<Vec<Job>, StoreError> {
+    /// Every stored job id, oldest first (ids are UUIDv7, ordered by creation).
+    pub async fn job_ids(&self) -> Result<Vec<String>, StoreError> {
         let mut keys: Vec<String> = match self.jobs.keys().await {
             Ok(keys) => keys.try_collect().await.map_err(store_error)?,
             Err(error) => return Err(store_error(error)),
         };
         keys.sort();
-        let mut jobs = Vec::with_capacity(keys.len());
-        for key in keys {
-            if let Some(job) = self.load(&key).await? {
-                jobs.push(job);
-            }
-        }
-        Ok(jobs)
+        Ok(keys)
     }
 
     /// Puts a job on the work queue; a second enqueue of the same job id is dropped.
