@@ -34,8 +34,13 @@ pub(super) async fn stream(
         .subscribe(EVENTS_WILDCARD)
         .await
         .map_err(subscribe_error)?;
+    // One job's updates have a subject of their own; events carry the job only inside.
+    let updates_subject = match &query.job {
+        Some(job) => format!("soulspot.jobs.updates.{}", super::store_key(job)?),
+        None => JOB_UPDATES_WILDCARD.to_owned(),
+    };
     let updates = client
-        .subscribe(JOB_UPDATES_WILDCARD)
+        .subscribe(updates_subject)
         .await
         .map_err(subscribe_error)?;
     let messages = futures::stream::select(events, updates).filter_map(move |message| {

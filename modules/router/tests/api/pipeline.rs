@@ -330,3 +330,39 @@ async fn syncing_needs_a_playlist_and_an_unknown_playlist_has_no_progress() {
     );
     assert_eq!(app.get("/api/playlists/never").await.0, 404);
 }
+
+#[tokio::test]
+async fn the_event_stream_follows_one_job_until_it_completes() {
+    let app = spawn_app().await;
+    let counters = Arc::new(Counters::default());
+    let slow = Downloads::Succeed {
+        delay: Duration::from_millis(500),
+    };
+    let _modules = full_stack(&app, slow, &counters).await;
+    let job_id = app
+        .post_download(json!({"track": {"title": "Teardrop", "artist": "Massive Attack"}}))
+        .await;
+    let other_job = app
+        .post_download(json!({"track": {"title": "Angel", "artist": "Massive Attack"}}))
+        .await;
+    let url = format!("http://{}/api/events/stream?job={job_id}", app.address);
+    let mut stream = app.http.get(url).send().await.unwrap();
+
+    let mut received = String::new();
+    while !received.contains("pipeline.completed") {
+        let chunk = tokio::time::timeout(FINISH, stream.chunk())
+            .await
+            .expect("stream stalled")
+            .unwrap()
+            .expect("stream ended");
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+
+    assert!(received.contains("event: job"), "{received}");
+    assert!(received.contains("event: event"), "{received}");
+    assert!(received.contains(&job_id));
+    assert!(
+        !received.contains(&other_job),
+        "only the requested job: {received}"
+    );
+}
