@@ -80,13 +80,7 @@ impl Router {
         context: &MessageContext,
         deadline: Duration,
     ) -> Result<Value, RouteError> {
-        let contracts = soulspot_contracts::contracts().map_err(RouteError::InvalidRequest)?;
-        contracts
-            .capability(operation)
-            .map_err(|_| RouteError::UnknownOperation(operation.to_owned()))?;
-        contracts
-            .validate_request(operation, params)
-            .map_err(RouteError::InvalidRequest)?;
+        check_request(operation, params)?;
         let payload = Bytes::from(params.to_string());
         let reply = self
             .route_validated(operation, payload, context, deadline)
@@ -98,6 +92,21 @@ impl Router {
                 source,
             },
         })
+    }
+
+    /// Routes a request body as it was received, once `params` (its parsed form) passed the
+    /// contract, and returns the reply's bytes untouched: the HTTP API's pass-through, which
+    /// spares a re-encoding of the request and a decoding and re-encoding of the reply.
+    pub async fn forward(
+        &self,
+        operation: &str,
+        params: &Value,
+        body: Bytes,
+        context: &MessageContext,
+    ) -> Result<Bytes, RouteError> {
+        check_request(operation, params)?;
+        self.route_validated(operation, body, context, self.settings.request_timeout())
+            .await
     }
 
     /// Routes an already validated payload and returns the reply's bytes untouched.
@@ -251,6 +260,17 @@ impl Router {
             operation: operation.to_owned(),
         }
     }
+}
+
+/// The operation must have a contract and `params` must satisfy it.
+fn check_request(operation: &str, params: &Value) -> Result<(), RouteError> {
+    let contracts = soulspot_contracts::contracts().map_err(RouteError::InvalidRequest)?;
+    contracts
+        .capability(operation)
+        .map_err(|_| RouteError::UnknownOperation(operation.to_owned()))?;
+    contracts
+        .validate_request(operation, params)
+        .map_err(RouteError::InvalidRequest)
 }
 
 /// How a pass over the candidates ended.

@@ -86,6 +86,14 @@ pub(crate) fn parse_json_body<T: DeserializeOwned>(
     body: Result<Bytes, BytesRejection>,
     limit: usize,
 ) -> Result<T, ApiError> {
+    parse_json(&body_bytes(body, limit)?)
+}
+
+/// The body's bytes (`{}` when empty), or 413 past `limit`.
+pub(crate) fn body_bytes(
+    body: Result<Bytes, BytesRejection>,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge { limit }
@@ -96,12 +104,14 @@ pub(crate) fn parse_json_body<T: DeserializeOwned>(
     if body.len() > limit {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        &body
-    };
-    serde_json::from_slice(text).map_err(|error| match error.classify() {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Bytes::from_static(b"{}"));
+    }
+    Ok(body)
+}
+
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|error| match error.classify() {
         serde_json::error::Category::Data => ApiError::InvalidRequest(error.to_string()),
         _ => ApiError::BadJson(error.to_string()),
     })
