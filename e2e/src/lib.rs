@@ -117,7 +117,7 @@ impl Stack {
                         settings.slskd.busy_backoff_ms = 5;
                         settings.search.poll_interval_ms = 5;
                         settings.downloads.poll_interval_ms = 5;
-                        settings.search.rate_limit_searches = usize::MAX / 2;
+                        settings.search.rate_limit_searches = 1_000_000;
                     }
                     soulspot_soulseek::build(&settings, client.clone()).await?
                 }

@@ -23,7 +23,8 @@ impl SlidingWindowLimiter {
         Self {
             capacity: capacity.max(1),
             window,
-            granted: Mutex::new(VecDeque::with_capacity(capacity)),
+            // Grows with use: a generous configured capacity must not be allocated up front.
+            granted: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -114,5 +115,11 @@ mod tests {
             assert!(*at - granted_at[index - 34] >= Duration::from_secs(220));
         }
         assert_eq!(granted_at[99], Duration::from_secs(220 * 2));
+    }
+
+    #[tokio::test]
+    async fn a_huge_capacity_is_not_allocated_up_front() {
+        let limiter = SlidingWindowLimiter::new(usize::MAX, Duration::from_secs(1));
+        limiter.acquire().await;
     }
 }
