@@ -147,8 +147,11 @@ fn bytes_of(value: &Value) -> bytes::Bytes {
 }
 
 async fn throughput(jobs: usize) -> anyhow::Result<()> {
+    let (catalog, tracks) = synthetic_catalog(jobs)?;
+    let jobs = tracks.len();
     let options = StackOptions {
         fast: true,
+        catalog: Some(catalog),
         ..StackOptions::default()
     };
     let stack = Stack::start(options).await?;
@@ -161,18 +164,11 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
     )
     .await?;
     let mut finished = watcher.subscribe("soulspot.events.*.pipeline.>").await?;
-    let queries = [
-        "Aurora Lane Glass Harbour",
-        "Aurora Lane Northern Lights",
-        "Aurora Lane Paper Satellites",
-    ];
 
     let started = Instant::now();
     let mut submitted: HashMap<String, Instant> = HashMap::with_capacity(jobs);
-    for n in 0..jobs {
-        let job_id = stack
-            .submit(&json!({"query": queries[n % queries.len()]}))
-            .await?;
+    for track in &tracks {
+        let job_id = stack.submit(&json!({ "track": track })).await?;
         submitted.insert(job_id, Instant::now());
     }
     let mut latency = Histogram::<u64>::new(3)?;
@@ -195,7 +191,9 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
         }
     }
     let elapsed = started.elapsed();
-    println!("== throughput ({jobs} jobs, every real module, sandbox in fast mode)");
+    println!(
+        "== throughput ({jobs} jobs of distinct tracks, every real module, sandbox in fast mode)"
+    );
     println!(
         "completed {} failed {failed} in {:.1} s: {:.1} jobs/s",
         latency.len(),
@@ -208,6 +206,36 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
         micros(&latency, 0.99) / 1_000.0
     );
     Ok(())
+}
+
+/// The shipped catalog with one synthetic track per job: distinct files, as a real queue of
+/// wanted tracks would be (one peer refuses a second transfer of a file it is sending).
+fn synthetic_catalog(jobs: usize) -> anyhow::Result<(soulspot_sandbox::Catalog, Vec<Value>)> {
+    const SHIPPED: &str = include_str!("../../crates/sandbox/catalog/default.toml");
+    anyhow::ensure!(
+        SHIPPED.contains("tracks = 38"),
+        "the shipped catalog changed its synthetic section"
+    );
+    let catalog = soulspot_sandbox::Catalog::from_toml(&SHIPPED.replacen(
+        "tracks = 38",
+        &format!("tracks = {jobs}"),
+        1,
+    ))?;
+    let seeder = catalog
+        .peers
+        .iter()
+        .find(|peer| peer.username == "synth_seeder")
+        .ok_or_else(|| anyhow::anyhow!("no synthetic peer"))?;
+    let tracks = seeder
+        .files
+        .iter()
+        .filter_map(|file| catalog.tracks.iter().find(|track| track.spotify_id == file.track_id))
+        .filter_map(|track| {
+            let artist = catalog.artists.iter().find(|artist| artist.key == track.artist_key)?;
+            Some(json!({"title": track.title, "artist": artist.name, "duration_ms": track.duration_ms}))
+        })
+        .collect();
+    Ok((catalog, tracks))
 }
 
 async fn router_memory(queued: usize) -> anyhow::Result<()> {
@@ -263,7 +291,7 @@ async fn router_memory(queued: usize) -> anyhow::Result<()> {
                     .json(&json!({"track": {"title": format!("Queued {n}"), "artist": "Bench"}}))
                     .send()
                     .await
-                    .map(drop)
+                    .is_ok_and(|response| response.status() == reqwest::StatusCode::ACCEPTED)
             }
         })
         .buffer_unordered(32)

@@ -42,6 +42,8 @@ pub struct StackOptions {
     /// Where notifications deliver (a webhook); none configured when `None`.
     pub webhook_url: Option<String>,
     pub max_concurrent_jobs: usize,
+    /// The sandbox's catalog; the shipped one when `None`.
+    pub catalog: Option<soulspot_sandbox::Catalog>,
 }
 
 impl Default for StackOptions {
@@ -51,6 +53,7 @@ impl Default for StackOptions {
             modules: ALL_MODULES.to_vec(),
             webhook_url: None,
             max_concurrent_jobs: 32,
+            catalog: None,
         }
     }
 }
@@ -79,11 +82,14 @@ impl Stack {
         let nats = NatsServer::start().context("failed to start nats-server")?;
         let folders = tempfile::tempdir()?;
         let downloads = folders.path().join("downloads");
-        let config = if options.fast {
+        let mut config = if options.fast {
             SandboxConfig::fast(&downloads)?
         } else {
             SandboxConfig::new(&downloads)?
         };
+        if let Some(catalog) = &options.catalog {
+            config.catalog = catalog.clone();
+        }
         let sandbox = Sandbox::start(config).await?;
         let nats_settings = NatsSettings {
             url: nats.url(),
