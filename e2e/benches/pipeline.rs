@@ -173,6 +173,7 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
     }
     let mut latency = Histogram::<u64>::new(3)?;
     let mut failed = 0;
+    let mut reasons: HashMap<String, usize> = HashMap::new();
     while latency.len() + failed < jobs as u64 {
         let message = tokio::time::timeout(Duration::from_secs(120), finished.next())
             .await?
@@ -188,6 +189,10 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
             latency.record(sent.elapsed().as_nanos() as u64)?;
         } else {
             failed += 1;
+            let reason = event["data"]["reason"].as_str().unwrap_or_default();
+            *reasons
+                .entry(reason.chars().take(160).collect())
+                .or_insert(0) += 1;
         }
     }
     let elapsed = started.elapsed();
@@ -205,6 +210,9 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
         micros(&latency, 0.5) / 1_000.0,
         micros(&latency, 0.99) / 1_000.0
     );
+    for (reason, count) in &reasons {
+        println!("  failed ×{count}: {reason}");
+    }
     Ok(())
 }
 
@@ -297,10 +305,7 @@ async fn router_memory(queued: usize) -> anyhow::Result<()> {
         .buffer_unordered(32)
         .collect::<Vec<_>>()
         .await;
-    let refused = submissions
-        .iter()
-        .filter(|outcome| outcome.is_err())
-        .count();
+    let refused = submissions.iter().filter(|accepted| !**accepted).count();
     let status =
         std::fs::read_to_string(format!("/proc/{}/status", router.id())).unwrap_or_default();
     let field = |name: &str| {
