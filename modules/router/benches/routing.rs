@@ -12,6 +12,8 @@ use soulspot_bus::testing::NatsServer;
 use soulspot_bus::{MessageContext, NatsSettings};
 use soulspot_router::{Application, RouterSettings};
 use soulspot_runtime::{CallContext, Capability, ModuleBuilder, ServiceError};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufStream};
+use tokio::net::TcpStream;
 
 const WARMUP: usize = 1_000;
 const SEQUENTIAL: usize = 10_000;
@@ -46,10 +48,8 @@ async fn main() -> anyhow::Result<()> {
     settings.router.health_interval_ms = 1_000;
     let application = Application::build(settings).await?;
     let router = application.router();
-    let url = format!(
-        "http://{}/api/operations/{OPERATION}",
-        application.address()
-    );
+    let application_address = application.address();
+    let url = format!("http://{application_address}/api/operations/{OPERATION}");
     tokio::spawn(application.run_until_stopped(std::future::pending()));
     while router.registry().candidates(OPERATION).is_empty() {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -79,6 +79,12 @@ async fn main() -> anyhow::Result<()> {
         }
     })
     .await?;
+    let raw_http = RawHttp::new(application_address);
+    let minimal_client = measure(move || {
+        let client = raw_http.clone();
+        async move { client.post_empty_object().await }
+    })
+    .await?;
     let over_http = measure(move || {
         let (http, url) = (http.clone(), url.clone());
         async move {
@@ -102,6 +108,7 @@ async fn main() -> anyhow::Result<()> {
         ("(a) raw nats request", &raw),
         ("(b) route()", &routed),
         ("(c) POST /api/operations", &over_http),
+        ("(d) same, minimal client", &minimal_client),
     ] {
         println!(
             "{name:<28} {:>9.1} {:>9.1} {:>12.0} {:>12.0}",
@@ -114,8 +121,9 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("c/a at p50: {:.2}", over_http.p50_us / raw.p50_us);
     println!(
-        "HTTP adds {:.1} µs at p50 over route() (target ≤ 150)",
-        over_http.p50_us - routed.p50_us
+        "HTTP adds {:.1} µs at p50 over route() with reqwest as the client, {:.1} µs with the minimal client (target ≤ 150)",
+        over_http.p50_us - routed.p50_us,
+        minimal_client.p50_us - routed.p50_us
     );
     Ok(())
 }
@@ -161,4 +169,55 @@ where
         sequential_rps,
         concurrent_rps,
     })
+}
+
+/// A minimal keep-alive HTTP/1.1 client, so that (d) shows what the router's HTTP path costs
+/// without a general-purpose client library's own work, which (c) includes.
+#[derive(Clone)]
+struct RawHttp {
+    address: std::net::SocketAddr,
+    idle: Arc<tokio::sync::Mutex<Vec<BufStream<TcpStream>>>>,
+}
+
+impl RawHttp {
+    fn new(address: std::net::SocketAddr) -> Self {
+        Self {
+            address,
+            idle: Arc::default(),
+        }
+    }
+
+    async fn post_empty_object(&self) -> anyhow::Result<()> {
+        let pooled = self.idle.lock().await.pop();
+        let mut stream = match pooled {
+            Some(stream) => stream,
+            None => BufStream::new(TcpStream::connect(self.address).await?),
+        };
+        let request = format!(
+            "POST /api/operations/{OPERATION} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
+        );
+        stream.write_all(request.as_bytes()).await?;
+        stream.flush().await?;
+        let mut length = 0;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            stream.read_line(&mut line).await?;
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some(value) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse()?;
+            }
+            anyhow::ensure!(
+                !header.starts_with("HTTP/1.1") || header.contains(" 200 "),
+                "{header}"
+            );
+        }
+        let mut body = vec![0_u8; length];
+        stream.read_exact(&mut body).await?;
+        self.idle.lock().await.push(stream);
+        Ok(())
+    }
 }

@@ -20,6 +20,9 @@ const COMPLETION_GRACE: Duration = Duration::from_secs(10);
 pub struct Searcher {
     client: SlskdClient,
     limiter: Arc<SlidingWindowLimiter>,
+    /// slskd answers 429 to a search POST while another is in flight: this module's own
+    /// searches take turns to start, and only another client's can still collide.
+    starting: Arc<tokio::sync::Mutex<()>>,
     busy_retry: BusyRetry,
     settings: SearchSettings,
 }
@@ -30,6 +33,7 @@ impl Searcher {
             SlidingWindowLimiter::new(settings.rate_limit_searches, settings.rate_limit_window());
         Self {
             client,
+            starting: Arc::default(),
             limiter: Arc::new(limiter),
             busy_retry,
             settings,
@@ -45,9 +49,12 @@ impl Searcher {
             search_text: text.to_owned(),
             search_timeout: self.settings.timeout_ms,
         };
-        self.busy_retry
-            .run("search start", || self.client.start_search(&request))
-            .await?;
+        {
+            let _turn = self.starting.lock().await;
+            self.busy_retry
+                .run("search start", || self.client.start_search(&request))
+                .await?;
+        }
         let outcome = self.collect(request.id).await;
         if let Err(error) = self.client.delete_search(request.id).await {
             tracing::warn!(search_id = %request.id, %error, "search not deleted from slskd");
