@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use soulspot_runtime::ServiceSettings;
+use soulspot_runtime::{Secret, ServiceSettings};
 
 use crate::pipeline::PipelineSettings;
 
@@ -75,12 +75,15 @@ impl RoutingSettings {
 pub struct ApiSettings {
     /// Bodies larger than this are refused with 413.
     pub max_body_bytes: usize,
+    /// When set, requests that change anything (POST) must carry it in `X-Api-Key`.
+    pub api_key: Secret,
 }
 
 impl Default for ApiSettings {
     fn default() -> Self {
         Self {
             max_body_bytes: 256 * 1024,
+            api_key: Secret::default(),
         }
     }
 }

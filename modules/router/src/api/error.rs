@@ -27,6 +27,8 @@ pub enum ApiError {
     JobStore(String),
     #[error("a module answered with something unexpected: {0}")]
     Upstream(String),
+    #[error("missing or wrong X-Api-Key")]
+    Unauthorized,
 }
 
 impl ApiError {
@@ -47,6 +49,7 @@ impl ApiError {
             ApiError::EventStore(_) => (StatusCode::SERVICE_UNAVAILABLE, "event_store_unavailable"),
             ApiError::JobStore(_) => (StatusCode::SERVICE_UNAVAILABLE, "job_store_unavailable"),
             ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "module_failed"),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Route(route) => match route {
                 RouteError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "unknown_operation"),
                 RouteError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),

@@ -1,5 +1,6 @@
 //! The router's HTTP API (axum). Every error is JSON `{error: {code, message}}`.
 
+mod auth;
 mod error;
 mod events;
 mod jobs;
@@ -16,6 +17,7 @@ use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 use soulspot_bus::EventBus;
@@ -37,16 +39,22 @@ pub struct ApiState {
 
 /// The `/api` routes; the caller merges in `/healthz`, `/readyz` and `/metrics`.
 pub fn routes(state: ApiState) -> Routes {
-    Routes::new()
-        .route("/api/modules/status", get(status::modules_status))
+    let mutating = Routes::new()
         .route(
             "/api/operations/{operation}",
             post(operations::call_operation),
         )
         .route("/api/downloads", post(jobs::create_download))
+        .route("/api/playlists/sync", post(playlists::sync))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_api_key,
+        ));
+    Routes::new()
+        .merge(mutating)
+        .route("/api/modules/status", get(status::modules_status))
         .route("/api/jobs", get(jobs::list_jobs))
         .route("/api/jobs/{id}", get(jobs::get_job))
-        .route("/api/playlists/sync", post(playlists::sync))
         .route("/api/playlists/{id}", get(playlists::progress))
         .route("/api/search", get(search::search))
         .route("/api/events", get(events::recent_events))

@@ -21,6 +21,8 @@ pub struct PipelineSettings {
     pub step_backoff_ms: u64,
     /// Further tries of the search and download requests when no module answers.
     pub request_retries: u32,
+    /// How long a job's record is kept after its last change.
+    pub retention_days: u64,
 }
 
 impl Default for PipelineSettings {
@@ -33,6 +35,7 @@ impl Default for PipelineSettings {
             max_download_attempts: 3,
             step_backoff_ms: 500,
             request_retries: 3,
+            retention_days: 30,
         }
     }
 }
@@ -40,6 +43,10 @@ impl Default for PipelineSettings {
 impl PipelineSettings {
     pub fn ack_wait(&self) -> Duration {
         Duration::from_millis(self.ack_wait_ms.max(1_000))
+    }
+
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(self.retention_days.max(1) * 24 * 3600)
     }
 
     pub fn download_timeout(&self) -> Duration {

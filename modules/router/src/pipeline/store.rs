@@ -82,24 +82,26 @@ impl std::fmt::Debug for JobStore {
 
 impl JobStore {
     /// Opens (creating when needed) the buckets and the work queue, all on file storage.
-    pub async fn open(client: async_nats::Client) -> Result<Self, StoreError> {
+    /// Jobs, outcomes and playlist records are kept for `retention` after their last write.
+    pub async fn open(client: async_nats::Client, retention: Duration) -> Result<Self, StoreError> {
         let jetstream = jetstream::new(client);
         let bucket = |name: &str| KvConfig {
             bucket: name.to_owned(),
             history: 1,
             storage: StorageType::File,
+            max_age: retention,
             ..Default::default()
         };
         let jobs = jetstream
-            .create_key_value(bucket(JOBS_BUCKET))
+            .create_or_update_key_value(bucket(JOBS_BUCKET))
             .await
             .map_err(store_error)?;
         let downloads = jetstream
-            .create_key_value(bucket(DOWNLOADS_BUCKET))
+            .create_or_update_key_value(bucket(DOWNLOADS_BUCKET))
             .await
             .map_err(store_error)?;
         let playlists = jetstream
-            .create_key_value(bucket(PLAYLISTS_BUCKET))
+            .create_or_update_key_value(bucket(PLAYLISTS_BUCKET))
             .await
             .map_err(store_error)?;
         jetstream

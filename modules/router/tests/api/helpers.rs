@@ -33,6 +33,11 @@ pub fn app_at(nats: NatsServer, address: SocketAddr) -> TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A router whose settings `configure` adjusts first.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut RouterSettings)) -> TestApp {
     let nats = NatsServer::start().unwrap();
     let mut settings = RouterSettings::default();
     settings.service.nats.url = nats.url();
@@ -48,6 +53,7 @@ pub async fn spawn_app() -> TestApp {
         backoff_base_ms: 20,
         backoff_max_ms: 100,
     };
+    configure(&mut settings);
     let application = Application::build(settings).await.unwrap();
     let address = application.address();
     tokio::spawn(application.run_until_stopped(std::future::pending()));

@@ -334,3 +334,36 @@ async fn health_and_readiness_endpoints_answer() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.get("/nowhere").await.0, 404);
 }
+
+#[tokio::test]
+async fn with_an_api_key_configured_changes_need_it_and_reads_do_not() {
+    let app = helpers::spawn_app_with(|settings| {
+        settings.api.api_key = soulspot_runtime::Secret::new("let-me-in");
+    })
+    .await;
+    let url = format!("http://{}/api/downloads", app.address);
+    let body = r#"{"track": {"title": "Teardrop", "artist": "Massive Attack"}}"#;
+    let send = |key: Option<&'static str>| {
+        let request = app
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body);
+        match key {
+            Some(key) => request.header("X-Api-Key", key),
+            None => request,
+        }
+        .send()
+    };
+
+    let missing = send(None).await.unwrap();
+    let wrong = send(Some("let-me-out")).await.unwrap();
+    let right = send(Some("let-me-in")).await.unwrap();
+
+    assert_eq!(missing.status(), 401);
+    let refusal: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(refusal["error"]["code"], "unauthorized");
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(right.status(), 202);
+    assert_eq!(app.get("/api/jobs").await.0, 200, "reading needs no key");
+}
