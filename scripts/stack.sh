@@ -26,6 +26,7 @@ LOGS=$STATE/logs
 
 echo "building…"
 cargo build --quiet --bins
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/debug
 
 pids=()
 stop_all() {
@@ -50,9 +51,14 @@ export SOULSPOT__NATS__URL="nats://127.0.0.1:$NATS_PORT"
 export SOULSPOT_CONFIG_DIR="$STATE/config"
 
 SANDBOX_OUT=$LOGS/sandbox.urls
-SOULSPOT_SANDBOX__DOWNLOADS_DIR="$STATE/downloads" target/debug/soulspot-sandbox >"$SANDBOX_OUT" 2>"$LOGS/sandbox.log" &
+SOULSPOT_SANDBOX__DOWNLOADS_DIR="$STATE/downloads" "$BIN"/soulspot-sandbox >"$SANDBOX_OUT" 2>"$LOGS/sandbox.log" &
 pids+=($!)
 for _ in $(seq 1 100); do [ -s "$SANDBOX_OUT" ] && break; sleep 0.1; done
+if [ ! -s "$SANDBOX_OUT" ]; then
+  echo "the sandbox did not start:" >&2
+  tail -n 5 "$LOGS/sandbox.log" >&2
+  exit 1
+fi
 url() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])" "$SANDBOX_OUT" "$1"; }
 
 WEBHOOK_PORT=$(free_port)
@@ -68,28 +74,28 @@ SOULSPOT_SPOTIFY__SPOTIFY__ACCOUNTS_URL=$(url spotify_accounts) \
 SOULSPOT_SPOTIFY__SPOTIFY__API_URL=$(url spotify_api) \
 SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_ID=sandbox-client-id \
 SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_SECRET=sandbox-client-secret \
-  start spotify target/debug/soulspot-spotify
+  start spotify "$BIN"/soulspot-spotify
 SOULSPOT_SOULSEEK__SLSKD__URL=$(url slskd) \
 SOULSPOT_SOULSEEK__SLSKD__API_KEY=sandbox-slskd-api-key \
 SOULSPOT_SOULSEEK__SLSKD__DOWNLOADS_DIR="$STATE/downloads" \
 SOULSPOT_SOULSEEK__DOWNLOADS__STALL_TIMEOUT_SECS=3 \
-  start soulseek target/debug/soulspot-soulseek
+  start soulseek "$BIN"/soulspot-soulseek
 SOULSPOT_METADATA__MUSICBRAINZ__URL=$(url musicbrainz) \
 SOULSPOT_METADATA__COVERART__URL=$(url coverartarchive) \
 SOULSPOT_METADATA__TAGGING__DOWNLOADS_DIR="$STATE/downloads" \
-  start metadata target/debug/soulspot-metadata
+  start metadata "$BIN"/soulspot-metadata
 SOULSPOT_LIBRARY__LIBRARY__ROOT="$STATE/library" \
 SOULSPOT_LIBRARY__LIBRARY__DOWNLOADS_DIR="$STATE/downloads" \
-  start library target/debug/soulspot-library
-start notifications target/debug/soulspot-notifications
-SOULSPOT_ROUTER__HTTP__BIND=$ROUTER_BIND start router target/debug/soulspot-router
+  start library "$BIN"/soulspot-library
+start notifications "$BIN"/soulspot-notifications
+SOULSPOT_ROUTER__HTTP__BIND=$ROUTER_BIND start router "$BIN"/soulspot-router
 
 API=http://$ROUTER_BIND
 get() { curl -fsS "$API$1"; }
 report() { python3 scripts/stack_report.py "$@"; }
 active=0
 for _ in $(seq 1 300); do
-  active=$(get /api/modules/status 2>/dev/null | report active || echo 0)
+  active=$(get /api/modules/status 2>/dev/null | report active) || active=0
   [ "$active" -ge 5 ] && break
   sleep 0.2
 done
@@ -135,7 +141,7 @@ get "/api/jobs/$job" | report job
 path=$(get "/api/jobs/$job" | report path)
 echo
 echo "library file: $path"
-target/debug/soulspot-tags "$path"
+"$BIN"/soulspot-tags "$path"
 echo
 echo "webhook received: $(wc -l <"$STATE/webhooks.jsonl") notification(s)"
 echo "demo finished"
