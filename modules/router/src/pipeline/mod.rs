@@ -8,6 +8,7 @@
 mod job;
 mod outcomes;
 mod playlists;
+mod resolve;
 mod settings;
 mod spec;
 mod store;

@@ -194,9 +194,9 @@ impl Worker {
             .route_patiently(SEARCH_TRACK, &json!({"query": query, "limit": 5}), context)
             .await
             .map_err(|error| failure("search", error))?;
-        let track: Option<TrackRef> = reply["tracks"]
-            .get(0)
-            .and_then(|track| serde_json::from_value(track.clone()).ok());
+        let found: Vec<TrackRef> =
+            serde_json::from_value(reply["tracks"].clone()).unwrap_or_default();
+        let track = super::resolve::best_match(&query, found);
         let Some(track) = track else {
             return Err(failure("search", format!("no track matches \"{query}\"")));
         };
