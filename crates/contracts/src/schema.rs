@@ -326,11 +326,6 @@ impl Contracts {
             })
     }
 
-    /// Every event type with a contract.
-    pub fn event_types(&self) -> impl Iterator<Item = &str> {
-        self.events.keys().map(String::as_str)
-    }
-
     /// The version a producer stamps on a new event of this type.
     pub fn event_version(&self, event_type: &str) -> Result<SchemaVersion, SchemaViolation> {
         Ok(self.event(event_type)?.version)

@@ -8,9 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use async_nats::Client;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
+use crate::http::HttpServer;
 use crate::module::{ModuleBuilder, RunningModule};
 use crate::settings::ServiceSettings;
 
@@ -22,8 +21,7 @@ const DISCOVERY_WINDOW: Duration = Duration::from_millis(500);
 pub struct ModuleApp {
     module: RunningModule,
     http_address: SocketAddr,
-    server: JoinHandle<std::io::Result<()>>,
-    stop_server: oneshot::Sender<()>,
+    server: HttpServer,
     grace: Duration,
 }
 
@@ -40,14 +38,11 @@ impl ModuleApp {
             .start(client.clone())
             .await
             .context("failed to register the module on nats")?;
-        let (listener, http_address) = crate::http::bind(&settings.http.bind)
+        let routes = crate::http::ops_routes(client.clone(), module.health_checks().clone());
+        let server = HttpServer::start(&settings.http.bind, routes)
             .await
             .with_context(|| format!("failed to bind {}", settings.http.bind))?;
-        let routes = crate::http::ops_routes(client.clone(), module.health_checks().clone());
-        let (stop_server, stopped) = oneshot::channel();
-        let server = tokio::spawn(crate::http::serve(listener, routes, async {
-            let _ = stopped.await;
-        }));
+        let http_address = server.address();
         tracing::info!(module = %module.name(), %http_address, "operational endpoints listening");
         crate::discovery::startup_report(
             &client,
@@ -60,7 +55,6 @@ impl ModuleApp {
             module,
             http_address,
             server,
-            stop_server,
             grace: settings.limits.shutdown_grace(),
         })
     }
@@ -78,11 +72,7 @@ impl ModuleApp {
         shutdown.await;
         let client = self.module.client().clone();
         self.module.stop(self.grace).await;
-        let _ = self.stop_server.send(());
-        self.server
-            .await
-            .context("http server task failed")?
-            .context("http server failed")?;
+        self.server.stop().await?;
         client.drain().await.context("failed to drain nats")?;
         Ok(())
     }

@@ -1,9 +1,9 @@
 //! The operational HTTP endpoints every module serves: `/healthz` (the process is alive),
 //! `/readyz` (connected to NATS and not failing its checks) and `/metrics` (Prometheus).
 
-use std::future::Future;
 use std::net::SocketAddr;
 
+use anyhow::Context;
 use async_nats::Client;
 use async_nats::connection::State;
 use axum::Router;
@@ -15,6 +15,8 @@ use axum::routing::get;
 use soulspot_contracts::ModuleStatus;
 use soulspot_telemetry::MetricsHandle;
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use crate::health::HealthChecks;
 
@@ -63,20 +65,43 @@ async fn metrics(Extract(ops): Extract<Ops>) -> Response {
         .into_response()
 }
 
-/// Binds `bind` (port 0 picks a free port) and returns the listener and its address.
-pub async fn bind(bind: &str) -> std::io::Result<(TcpListener, SocketAddr)> {
-    let listener = TcpListener::bind(bind).await?;
-    let address = listener.local_addr()?;
-    Ok((listener, address))
+/// An HTTP server on its own task: bound at start (port 0 picks a free port), drained at stop.
+#[derive(Debug)]
+pub struct HttpServer {
+    address: SocketAddr,
+    task: JoinHandle<std::io::Result<()>>,
+    stop: oneshot::Sender<()>,
 }
 
-/// Serves `routes` until `shutdown` resolves, then finishes the requests in flight.
-pub async fn serve(
-    listener: TcpListener,
-    routes: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, routes)
-        .with_graceful_shutdown(shutdown)
-        .await
+impl HttpServer {
+    pub async fn start(bind: &str, routes: Router) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(bind).await?;
+        let address = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, routes)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(Self {
+            address,
+            task,
+            stop,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Stops taking connections and waits for the requests in flight.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.task
+            .await
+            .context("http server task failed")?
+            .context("http server failed")
+    }
 }

@@ -281,12 +281,10 @@ async fn the_operational_http_endpoints_answer() {
     let module = start_library(&server, "a", Arc::default()).await;
     let routes =
         soulspot_runtime::http::ops_routes(module.client().clone(), module.health_checks().clone());
-    let (listener, address) = soulspot_runtime::http::bind("127.0.0.1:0").await.unwrap();
-    tokio::spawn(soulspot_runtime::http::serve(
-        listener,
-        routes,
-        std::future::pending(),
-    ));
+    let http_server = soulspot_runtime::http::HttpServer::start("127.0.0.1:0", routes)
+        .await
+        .unwrap();
+    let address = http_server.address();
     let caller = client(&server).await;
     call(&caller, br#"{"query": "count me"}"#).await.unwrap();
     let http = reqwest::Client::new();

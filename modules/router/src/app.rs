@@ -10,8 +10,7 @@ use async_nats::Client;
 use soulspot_bus::EventBus;
 use soulspot_contracts::operations::modules;
 use soulspot_runtime::HealthChecks;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use soulspot_runtime::http::HttpServer;
 
 use crate::api::{self, ApiState};
 use crate::monitor::HealthMonitor;
@@ -23,12 +22,10 @@ use crate::settings::RouterSettings;
 /// A built router, listening and polling, until `run_until_stopped` returns.
 #[derive(Debug)]
 pub struct Application {
-    address: SocketAddr,
     router: Arc<Router>,
     client: Client,
     _monitor: HealthMonitor,
-    server: JoinHandle<std::io::Result<()>>,
-    stop_server: oneshot::Sender<()>,
+    server: HttpServer,
 }
 
 impl Application {
@@ -44,15 +41,12 @@ impl Application {
                 .context("failed to watch module announcements")?;
         // Until the first poll the registry is empty and every capability looks missing:
         // neither jobs nor HTTP requests are taken before it.
-        monitor.first_poll_done().await;
+        registry.first_poll().await;
         let router = Arc::new(Router::new(
             client.clone(),
             registry,
             settings.router.clone(),
         ));
-        let (listener, address) = soulspot_runtime::http::bind(&settings.service.http.bind)
-            .await
-            .with_context(|| format!("failed to bind {}", settings.service.http.bind))?;
         let pipeline = Pipeline::start(router.clone(), events.clone(), settings.pipeline.clone())
             .await
             .context("failed to start the pipeline")?;
@@ -66,23 +60,20 @@ impl Application {
             client.clone(),
             HealthChecks::default(),
         ));
-        let (stop_server, stopped) = oneshot::channel();
-        let server = tokio::spawn(soulspot_runtime::http::serve(listener, routes, async {
-            let _ = stopped.await;
-        }));
-        tracing::info!(%address, "router listening");
+        let server = HttpServer::start(&settings.service.http.bind, routes)
+            .await
+            .with_context(|| format!("failed to bind {}", settings.service.http.bind))?;
+        tracing::info!(address = %server.address(), "router listening");
         Ok(Self {
-            address,
             router,
             client,
             _monitor: monitor,
             server,
-            stop_server,
         })
     }
 
     pub fn address(&self) -> SocketAddr {
-        self.address
+        self.server.address()
     }
 
     /// The router itself, for callers in the same process (benchmarks, the pipeline).
@@ -93,11 +84,7 @@ impl Application {
     /// Serves until `shutdown` resolves, then drains HTTP requests and NATS.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         shutdown.await;
-        let _ = self.stop_server.send(());
-        self.server
-            .await
-            .context("http server task failed")?
-            .context("http server failed")?;
+        self.server.stop().await?;
         self.client.drain().await.context("failed to drain nats")?;
         tracing::info!("router stopped");
         Ok(())

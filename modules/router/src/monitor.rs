@@ -3,14 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_nats::Client;
 use futures::StreamExt;
 use futures::future::join_all;
 use soulspot_bus::{MessageContext, request_json};
 use soulspot_contracts::{HealthReport, ModuleAnnouncement, subjects};
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::registry::{Observation, Registry};
@@ -20,12 +18,10 @@ use crate::settings::RoutingSettings;
 #[derive(Debug)]
 pub struct HealthMonitor {
     task: JoinHandle<()>,
-    polled_once: Arc<AtomicBool>,
-    first_poll: Arc<Notify>,
 }
 
 impl HealthMonitor {
-    /// Starts polling; the first poll runs at once.
+    /// Starts polling; the first poll runs at once. `Registry::first_poll` tells when it is in.
     pub async fn start(
         client: Client,
         registry: Arc<Registry>,
@@ -33,31 +29,13 @@ impl HealthMonitor {
     ) -> Result<Self, async_nats::SubscribeError> {
         let ups = client.subscribe(subjects::MODULE_UP).await?;
         let downs = client.subscribe(subjects::MODULE_DOWN).await?;
-        let polled_once = Arc::new(AtomicBool::new(false));
-        let first_poll = Arc::new(Notify::new());
         let monitor = Monitor {
             client,
             registry,
             settings,
-            polled_once: polled_once.clone(),
-            first_poll: first_poll.clone(),
         };
         let task = tokio::spawn(monitor.run(ups, downs));
-        Ok(Self {
-            task,
-            polled_once,
-            first_poll,
-        })
-    }
-
-    /// Resolves once the registry reflects a full poll: before that, every capability would
-    /// look missing.
-    pub async fn first_poll_done(&self) {
-        let notified = self.first_poll.notified();
-        if self.polled_once.load(Ordering::Acquire) {
-            return;
-        }
-        notified.await;
+        Ok(Self { task })
     }
 }
 
@@ -71,8 +49,6 @@ struct Monitor {
     client: Client,
     registry: Arc<Registry>,
     settings: RoutingSettings,
-    polled_once: Arc<AtomicBool>,
-    first_poll: Arc<Notify>,
 }
 
 impl Monitor {
@@ -82,6 +58,10 @@ impl Monitor {
         loop {
             tokio::select! {
                 _ = ticker.tick() => self.poll().await,
+                () = self.registry.poll_requested() => {
+                    self.poll().await;
+                    ticker.reset();
+                }
                 Some(message) = ups.next() => {
                     if let Some(up) = announcement(&message.payload) {
                         tracing::info!(module = %up.module, instance_id = %up.instance_id, "module announced itself");
@@ -137,9 +117,6 @@ impl Monitor {
         .await;
         let health: BTreeMap<String, Option<HealthReport>> = reports.into_iter().collect();
         self.registry.apply(Observation { infos, health });
-        if !self.polled_once.swap(true, Ordering::AcqRel) {
-            self.first_poll.notify_waiters();
-        }
         metrics::counter!("soulspot_router_health_polls_total").increment(1);
     }
 }

@@ -3,11 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{PoisonError, RwLock};
+use std::time::Duration;
 
 use async_nats::service::Info;
 use serde::Serialize;
 use soulspot_contracts::operations::metadata_keys;
 use soulspot_contracts::{HealthCheck, HealthReport, ModuleStatus, subjects};
+use tokio::sync::{Notify, watch};
 
 /// One capability endpoint of one module.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -85,12 +87,47 @@ struct State {
 }
 
 /// The shared registry; cheap to read on every routed request.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Registry {
     state: RwLock<State>,
+    /// Counts the polls applied; waiters learn of fresh observations through it.
+    polls: watch::Sender<u64>,
+    /// Asks the monitor for a poll now, ahead of its interval.
+    poll_wanted: Notify,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self {
+            state: RwLock::default(),
+            polls: watch::channel(0).0,
+            poll_wanted: Notify::new(),
+        }
+    }
 }
 
 impl Registry {
+    /// Resolves once the registry reflects at least one poll: before that, every capability
+    /// looks missing.
+    pub async fn first_poll(&self) {
+        let mut polls = self.polls.subscribe();
+        let _ = polls.wait_for(|applied| *applied > 0).await;
+    }
+
+    /// Asks for a poll now and waits (at most `limit`) until one is applied: what is known
+    /// may be a poll behind, e.g. just after a module or NATS restarted.
+    pub async fn refresh(&self, limit: Duration) {
+        let mut polls = self.polls.subscribe();
+        let seen = *polls.borrow_and_update();
+        self.poll_wanted.notify_one();
+        let _ = tokio::time::timeout(limit, polls.wait_for(|applied| *applied > seen)).await;
+    }
+
+    /// Resolves when someone wants a poll ahead of the interval.
+    pub(crate) async fn poll_requested(&self) {
+        self.poll_wanted.notified().await;
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
         self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
@@ -155,6 +192,8 @@ impl Registry {
         for operation in available {
             state.warned.remove(&operation);
         }
+        drop(state);
+        self.polls.send_modify(|applied| *applied += 1);
     }
 
     /// An instance said it stopped: forget it, and mark the module inactive if it was the last.

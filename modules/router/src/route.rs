@@ -136,8 +136,16 @@ impl Router {
         deadline: Duration,
     ) -> Result<Bytes, RouteError> {
         let mut last_error = None;
+        let mut refreshed = false;
         for round in 1..=self.settings.max_attempts.max(1) {
-            let candidates = self.registry.candidates(operation);
+            let mut candidates = self.registry.candidates(operation);
+            if candidates.is_empty() && !refreshed {
+                // What is known may be a poll behind (a module or NATS just restarted):
+                // look once more before concluding nobody offers it.
+                refreshed = true;
+                self.registry.refresh(deadline).await;
+                candidates = self.registry.candidates(operation);
+            }
             if candidates.is_empty() {
                 return Err(match last_error {
                     Some(last) => RouteError::Exhausted {

@@ -12,7 +12,7 @@ use serde_json::Value;
 use soulspot_contracts::subjects::EVENTS_WILDCARD;
 
 use super::{ApiError, ApiState};
-use crate::pipeline::JOB_UPDATES_WILDCARD;
+use crate::pipeline::{JOB_UPDATES_WILDCARD, job_updates_subject};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,7 +36,7 @@ pub(super) async fn stream(
         .map_err(subscribe_error)?;
     // One job's updates have a subject of their own; events carry the job only inside.
     let updates_subject = match &query.job {
-        Some(job) => format!("soulspot.jobs.updates.{}", super::store_key(job)?),
+        Some(job) => job_updates_subject(super::store_key(job)?),
         None => JOB_UPDATES_WILDCARD.to_owned(),
     };
     let updates = client

@@ -23,7 +23,7 @@ pub use job::{Job, JobFailure, JobRequest, JobState, Step, StepStatus};
 pub use playlists::{PlaylistRecord, SyncError, SyncReport};
 pub use settings::PipelineSettings;
 pub use spec::{PipelineSpec, SpecError};
-pub use store::{JOB_UPDATES_WILDCARD, JobStore, StoreError};
+pub use store::{JOB_UPDATES_WILDCARD, JobStore, StoreError, job_updates_subject};
 
 use crate::route::Router;
 

@@ -26,6 +26,11 @@ const QUEUE_CONSUMER: &str = "router-jobs";
 /// Every saved job is also published here (plain NATS, not stored) for live views.
 pub const JOB_UPDATES_WILDCARD: &str = "soulspot.jobs.updates.>";
 
+/// Where the updates of one job are published.
+pub fn job_updates_subject(job_id: &str) -> String {
+    format!("soulspot.jobs.updates.{job_id}")
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("job store: {0}")]
 pub struct StoreError(String);
@@ -129,7 +134,7 @@ impl JobStore {
             .put(&job.id, body.clone().into())
             .await
             .map_err(store_error)?;
-        let subject = format!("soulspot.jobs.updates.{}", job.id);
+        let subject = job_updates_subject(&job.id);
         if let Err(error) = self.jetstream.client().publish(subject, body.into()).await {
             tracing::debug!(job_id = %job.id, %error, "job update not broadcast");
         }

@@ -201,7 +201,14 @@ impl Worker {
             return Err(failure("search", format!("no track matches \"{query}\"")));
         };
         tracing::info!(title = %track.title, artist = %track.artist, "query resolved");
-        finish_step(job, "search", StepStatus::Succeeded, Some(reply), None);
+        finish_step(
+            job,
+            "search",
+            SEARCH_TRACK,
+            StepStatus::Succeeded,
+            Some(reply),
+            None,
+        );
         job.track = Some(track);
         self.store.save(job).await?;
         Ok(())
@@ -237,6 +244,7 @@ impl Worker {
                     finish_step(
                         job,
                         "download",
+                        DOWNLOAD_TRACK,
                         StepStatus::Succeeded,
                         Some(json!({"download_id": download_id})),
                         None,
@@ -346,7 +354,14 @@ impl Worker {
                 Ok(reply) => {
                     tracing::info!(step = %spec.name, "step succeeded");
                     insert_step_result(job, &spec.name, reply.clone());
-                    finish_step(job, &spec.name, StepStatus::Succeeded, Some(reply), None);
+                    finish_step(
+                        job,
+                        &spec.name,
+                        &spec.operation,
+                        StepStatus::Succeeded,
+                        Some(reply),
+                        None,
+                    );
                     self.store.save(job).await?;
                     return Ok(());
                 }
@@ -362,6 +377,7 @@ impl Worker {
                     finish_step(
                         job,
                         &spec.name,
+                        &spec.operation,
                         StepStatus::Skipped,
                         None,
                         Some("no module offers it".to_owned()),
@@ -386,6 +402,7 @@ impl Worker {
                     finish_step(
                         job,
                         &spec.name,
+                        &spec.operation,
                         StepStatus::Failed,
                         None,
                         Some(error.to_string()),
@@ -578,11 +595,12 @@ fn start_step<'a>(job: &'a mut Job, name: &str, operation: &str) -> &'a mut supe
 fn finish_step(
     job: &mut Job,
     name: &str,
+    operation: &str,
     status: StepStatus,
     result: Option<Value>,
     error: Option<String>,
 ) {
-    let step = job.step_mut(name, name);
+    let step = job.step_mut(name, operation);
     step.status = status;
     step.finished_at = Some(OffsetDateTime::now_utc());
     step.result = result;
