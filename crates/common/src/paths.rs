@@ -1,0 +1,1 @@
+//! Path containment: whether a path stays inside a folder.

@@ -1,0 +1,1 @@
+//! Text folding for matching: case, diacritics and punctuation.

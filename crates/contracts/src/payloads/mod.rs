@@ -1,0 +1,1 @@
+//! Typed request, reply and event payloads, one struct per contract under `contracts/`.
