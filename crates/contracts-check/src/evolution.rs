@@ -121,7 +121,7 @@ pub fn compare_sets(old: &[ContractFile], new: &[ContractFile]) -> Report {
                 file: file.to_owned(),
                 path: "$".to_owned(),
                 rule: format!(
-                    "contract removed{was}: its users break; keep it, deprecated, instead"
+                    "contract removed{was}: it breaks every user, and no version bump can say so"
                 ),
             });
         }
@@ -163,18 +163,18 @@ pub fn compare_contract(file: &str, old_text: &str, new_text: &str) -> Result<Co
         rule,
     };
     let mut problems = Vec::new();
-    let declared = if new.version < old.version {
+    let went_down = new.version < old.version;
+    if went_down {
         let rule = format!("version went down from {} to {}", old.version, new.version);
         problems.push(problem("$.version", rule));
-        Bump::None
-    } else {
-        declared_bump(&old.version, &new.version)
+    }
+    let declared = declared_bump(&old.version, &new.version);
+    let got = match declared {
+        _ if went_down => "the version went down".to_owned(),
+        Bump::None => format!("version stays {}", new.version),
+        bump => format!("{} -> {} is a {bump} bump", old.version, new.version),
     };
     for change in changes.iter().filter(|change| change.needs > declared) {
-        let got = match declared {
-            Bump::None => format!("version stays {}", new.version),
-            bump => format!("{} -> {} is a {bump} bump", old.version, new.version),
-        };
         let rule = format!("{}: needs a {} bump, but {got}", change.rule, change.needs);
         problems.push(problem(&change.path, rule));
     }
@@ -186,9 +186,11 @@ pub fn compare_contract(file: &str, old_text: &str, new_text: &str) -> Result<Co
     })
 }
 
-/// The bump from `old` to `new`, given `new >= old`.
+/// The bump from `old` to `new`; `Bump::None` when the version did not go up.
 fn declared_bump(old: &SchemaVersion, new: &SchemaVersion) -> Bump {
-    if new.major > old.major {
+    if new <= old {
+        Bump::None
+    } else if new.major > old.major {
         Bump::Major
     } else if new.minor > old.minor {
         Bump::Minor

@@ -191,8 +191,8 @@ fn a_removed_contract_fails() {
     assert_eq!(
         problems("contract_removed"),
         [
-            "contracts/contract_removed.yaml: $: contract removed (was 1.0.0): its users break; \
-          keep it, deprecated, instead"
+            "contracts/contract_removed.yaml: $: contract removed (was 1.0.0): it breaks every \
+          user, and no version bump can say so"
         ]
     );
 }
