@@ -9,7 +9,7 @@ NATS_PORT ?= 4222
 ROUTER_BIND ?= 127.0.0.1:8080
 export SOULSPOT_NATS_SERVER := $(NATS_SERVER)
 
-.PHONY: help tools nats run demo test lint fmt fmt-check clippy bench clean-data
+.PHONY: help tools nats run demo test lint fmt fmt-check clippy contracts-check bench clean-data
 
 help:
 	@echo "make demo     start the whole stack, download a track end to end, stop"
@@ -17,6 +17,7 @@ help:
 	@echo "make test     run every test against a real nats-server"
 	@echo "make lint     rustfmt check + clippy -D warnings on all targets"
 	@echo "make fmt      format the code"
+	@echo "make contracts-check [BASE=ref]  fail on contract changes their version bumps do not allow"
 	@echo "make bench    routing and pipeline benchmarks"
 	@echo "make nats     run a local nats-server with JetStream in the foreground"
 
@@ -57,6 +58,11 @@ clippy:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 lint: fmt-check clippy
+
+# Compares contracts/ with the merge base of HEAD and BASE (default: origin/main, else main).
+BASE ?=
+contracts-check:
+	cargo run --quiet -p soulspot-contracts-check -- $(if $(BASE),--base $(BASE))
 
 bench: tools
 	cargo build --release -p soulspot-router
