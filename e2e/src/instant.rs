@@ -4,8 +4,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde_json::{Value, json};
 use soulspot_bus::{EventBus, EventPublisher, EventStoreSettings, MessageContext};
+use soulspot_contracts::FileRef;
+use soulspot_contracts::payloads::{
+    DownloadCompleted, DownloadTrackReply, DownloadTrackRequest, EnrichMetadataReply,
+    EnrichMetadataRequest, ImportStatus, ImportTrackReply, ImportTrackRequest,
+    NotifyTrackReadyReply, NotifyTrackReadyRequest, TrackMetadata,
+};
 use soulspot_runtime::{CallContext, Capability, ModuleBuilder, RunningModule, ServiceError};
 
 /// Starts instant `download.track`, `enrich.metadata`, `import.track` and
@@ -18,39 +23,66 @@ pub async fn start(
     let download = Capability::new(
         "download.track",
         10,
-        move |_: CallContext, request: Value| {
+        move |_: CallContext, request: DownloadTrackRequest| {
             let (bus, hold) = (bus.clone(), hold_downloads.clone());
             async move {
-                let download_id = uuid_like(&request);
+                let download_id = download_id(request.job_id.as_deref());
                 if !hold.load(Ordering::Relaxed) {
-                    let file = json!({"file_id": download_id, "path": "/downloads/instant.flac", "size": 1, "format": "flac"});
-                    let data = json!({"download_id": download_id, "job_id": request["job_id"], "track": request["track"], "file": file});
-                    let event = bus
-                        .event("download.completed", data)
-                        .map_err(ServiceError::internal)?;
+                    let completed = DownloadCompleted {
+                        download_id: download_id.clone(),
+                        job_id: request.job_id,
+                        track: request.track,
+                        file: FileRef {
+                            file_id: download_id.clone(),
+                            path: "/downloads/instant.flac".to_owned(),
+                            size: 1,
+                            format: "flac".to_owned(),
+                            checksum: None,
+                        },
+                        username: None,
+                    };
+                    let event = bus.event_of(&completed).map_err(ServiceError::internal)?;
                     bus.publish(event, &MessageContext::default())
                         .await
                         .map_err(ServiceError::internal)?;
                 }
-                Ok::<_, ServiceError>(json!({"download_id": download_id}))
+                Ok::<_, ServiceError>(DownloadTrackReply { download_id })
             }
         },
     );
     let enrich = Capability::new(
         "enrich.metadata",
         10,
-        |_: CallContext, request: Value| async move {
-            Ok::<_, ServiceError>(
-                json!({"tags_written": false, "metadata": {"title": request["track"]["title"], "artist": request["track"]["artist"]}}),
-            )
+        |_: CallContext, request: EnrichMetadataRequest| async move {
+            Ok::<_, ServiceError>(EnrichMetadataReply {
+                tags_written: false,
+                file: None,
+                metadata: TrackMetadata {
+                    title: request.track.title,
+                    artist: request.track.artist,
+                    ..TrackMetadata::default()
+                },
+            })
         },
     );
-    let import = Capability::new("import.track", 10, |_: CallContext, _: Value| async {
-        Ok::<_, ServiceError>(json!({"status": "imported", "path": "/music/instant.flac"}))
-    });
-    let notify = Capability::new("notify.track_ready", 10, |_: CallContext, _: Value| async {
-        Ok::<_, ServiceError>(json!({"channels": []}))
-    });
+    let import = Capability::new(
+        "import.track",
+        10,
+        |_: CallContext, _: ImportTrackRequest| async {
+            Ok::<_, ServiceError>(ImportTrackReply {
+                status: ImportStatus::Imported,
+                path: "/music/instant.flac".to_owned(),
+                file_id: None,
+            })
+        },
+    );
+    let notify = Capability::new(
+        "notify.track_ready",
+        10,
+        |_: CallContext, _: NotifyTrackReadyRequest| async {
+            Ok::<_, ServiceError>(NotifyTrackReadyReply { channels: vec![] })
+        },
+    );
     Ok(ModuleBuilder::new("instant", "0.1.0")
         .capability(download)
         .capability(enrich)
@@ -61,6 +93,6 @@ pub async fn start(
 }
 
 /// The job id stands in for a download id: one download per job.
-fn uuid_like(request: &Value) -> String {
-    format!("download-{}", request["job_id"].as_str().unwrap_or("none"))
+fn download_id(job_id: Option<&str>) -> String {
+    format!("download-{}", job_id.unwrap_or("none"))
 }

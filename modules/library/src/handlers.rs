@@ -5,15 +5,17 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-use soulspot_contracts::TrackRef;
 use soulspot_contracts::operations::{
     IMPORT_TRACK, LIBRARY_CONTAINS, LIBRARY_STATS, SEARCH_TRACK, modules,
 };
+use soulspot_contracts::payloads::{
+    ImportTrackReply, ImportTrackRequest, LibraryContainsReply, LibraryContainsRequest,
+    LibraryStatsReply, LibraryStatsRequest, SearchTrackReply, SearchTrackRequest,
+};
 use soulspot_runtime::{CallContext, Capability, ModuleBuilder, ServiceError};
 
-use crate::import::{ImportError, ImportReply, ImportRequest};
-use crate::index::{IndexError, LibraryStats};
+use crate::import::ImportError;
+use crate::index::IndexError;
 use crate::library::Library;
 
 /// Routing priority of `import.track`.
@@ -29,36 +31,6 @@ pub const STATS_PRIORITY: u32 = 10;
 /// Results of a search without a `limit`.
 const DEFAULT_SEARCH_LIMIT: usize = 10;
 
-/// The request of `search.track`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SearchRequest {
-    pub query: String,
-    #[serde(default)]
-    pub limit: Option<usize>,
-}
-
-/// The reply of `search.track`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SearchReply {
-    pub tracks: Vec<TrackRef>,
-}
-
-/// The request of `library.contains`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ContainsRequest {
-    pub tracks: Vec<TrackRef>,
-}
-
-/// The reply of `library.contains`: one flag per requested track, in order.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ContainsReply {
-    pub present: Vec<bool>,
-}
-
-/// The (empty) request of `library.stats`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StatsRequest {}
-
 /// The library module: its capabilities and health checks, ready to start.
 pub fn module(library: Arc<Library>) -> ModuleBuilder {
     let importer = library.clone();
@@ -72,22 +44,24 @@ pub fn module(library: Arc<Library>) -> ModuleBuilder {
         .capability(Capability::new(
             IMPORT_TRACK,
             IMPORT_PRIORITY,
-            move |_: CallContext, request: ImportRequest| import(importer.clone(), request),
+            move |_: CallContext, request: ImportTrackRequest| import(importer.clone(), request),
         ))
         .capability(Capability::new(
             SEARCH_TRACK,
             SEARCH_PRIORITY,
-            move |_: CallContext, request: SearchRequest| search(searcher.clone(), request),
+            move |_: CallContext, request: SearchTrackRequest| search(searcher.clone(), request),
         ))
         .capability(Capability::new(
             LIBRARY_CONTAINS,
             CONTAINS_PRIORITY,
-            move |_: CallContext, request: ContainsRequest| contains(checker.clone(), request),
+            move |_: CallContext, request: LibraryContainsRequest| {
+                contains(checker.clone(), request)
+            },
         ))
         .capability(Capability::new(
             LIBRARY_STATS,
             STATS_PRIORITY,
-            move |_: CallContext, _: StatsRequest| stats(counter.clone()),
+            move |_: CallContext, _: LibraryStatsRequest| stats(counter.clone()),
         ))
         .health_check("library_root", move || {
             let library = root_checker.clone();
@@ -101,8 +75,8 @@ pub fn module(library: Arc<Library>) -> ModuleBuilder {
 
 async fn import(
     library: Arc<Library>,
-    request: ImportRequest,
-) -> Result<ImportReply, ServiceError> {
+    request: ImportTrackRequest,
+) -> Result<ImportTrackReply, ServiceError> {
     let started = Instant::now();
     let job_id = request.job_id.clone().unwrap_or_default();
     let source = request.file.path.clone();
@@ -128,29 +102,32 @@ async fn import(
 
 async fn search(
     library: Arc<Library>,
-    request: SearchRequest,
-) -> Result<SearchReply, ServiceError> {
-    let limit = request.limit.unwrap_or(DEFAULT_SEARCH_LIMIT);
+    request: SearchTrackRequest,
+) -> Result<SearchTrackReply, ServiceError> {
+    let limit = request
+        .limit
+        .and_then(|limit| usize::try_from(limit).ok())
+        .unwrap_or(DEFAULT_SEARCH_LIMIT);
     let tracks = blocking(move || library.search(&request.query, limit))
         .await
         .map_err(ServiceError::internal)?
         .map_err(|error| index_error(&error))?;
     metrics::counter!("soulspot_library_searches_total").increment(1);
-    Ok(SearchReply { tracks })
+    Ok(SearchTrackReply { tracks })
 }
 
 async fn contains(
     library: Arc<Library>,
-    request: ContainsRequest,
-) -> Result<ContainsReply, ServiceError> {
+    request: LibraryContainsRequest,
+) -> Result<LibraryContainsReply, ServiceError> {
     let present = blocking(move || library.contains(&request.tracks))
         .await
         .map_err(ServiceError::internal)?
         .map_err(|error| index_error(&error))?;
-    Ok(ContainsReply { present })
+    Ok(LibraryContainsReply { present })
 }
 
-async fn stats(library: Arc<Library>) -> Result<LibraryStats, ServiceError> {
+async fn stats(library: Arc<Library>) -> Result<LibraryStatsReply, ServiceError> {
     blocking(move || library.stats())
         .await
         .map_err(ServiceError::internal)?

@@ -6,8 +6,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::PoisonError;
 
-use serde::{Deserialize, Serialize};
-use soulspot_contracts::{FileRef, TrackRef};
+use soulspot_contracts::payloads::{ImportTrackReply, ImportTrackRequest};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -22,75 +21,18 @@ use crate::template::TrackFields;
 /// The album of a track nobody named one for.
 const UNKNOWN_ALBUM: &str = "Unknown Album";
 
-/// The request of `import.track`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
-    pub file: FileRef,
-    pub track: TrackRef,
-    #[serde(default)]
-    pub metadata: ImportMetadata,
-}
+/// The contract types of `import.track`, also under the names this crate exports them by.
+pub use soulspot_contracts::payloads::{
+    ImportMetadata, ImportStatus, ImportTrackReply as ImportReply,
+    ImportTrackRequest as ImportRequest,
+};
 
-/// What enrichment learnt (the `metadata` of `enrich.metadata`'s reply); each field, when
-/// present, wins over the track's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(default)]
-pub struct ImportMetadata {
-    pub title: Option<String>,
-    pub artist: Option<String>,
-    pub album: Option<String>,
-    pub album_artist: Option<String>,
-    pub track_number: Option<u32>,
-    pub disc_number: Option<u32>,
-    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`; the year is taken from it.
-    pub date: Option<String>,
-    pub musicbrainz_recording_id: Option<String>,
-    /// Used when the file itself does not tell its bitrate.
-    pub bitrate_kbps: Option<u32>,
-}
-
-/// What an import did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ImportStatus {
-    Imported,
-    Replaced,
-    KeptBoth,
-    SkippedDuplicate,
-    AlreadyImported,
-}
-
-impl ImportStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImportStatus::Imported => "imported",
-            ImportStatus::Replaced => "replaced",
-            ImportStatus::KeptBoth => "kept_both",
-            ImportStatus::SkippedDuplicate => "skipped_duplicate",
-            ImportStatus::AlreadyImported => "already_imported",
-        }
-    }
-}
-
-/// The reply of `import.track`: the status and the library path of the track now held
-/// (the existing one for `skipped_duplicate` and `already_imported`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportReply {
-    pub status: ImportStatus,
-    pub path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_id: Option<String>,
-}
-
-impl ImportReply {
-    fn of(status: ImportStatus, record: &TrackRecord) -> Self {
-        Self {
-            status,
-            path: record.path.clone(),
-            file_id: record.file_id.clone(),
-        }
+/// The reply naming the track `record` now held.
+fn reply(status: ImportStatus, record: &TrackRecord) -> ImportTrackReply {
+    ImportTrackReply {
+        status,
+        path: record.path.clone(),
+        file_id: record.file_id.clone(),
     }
 }
 
@@ -141,7 +83,7 @@ impl Library {
     /// Files `request.file` under the template and indexes it, following the duplicate
     /// policy. A job id already in the index replies `already_imported` and touches nothing;
     /// a skipped duplicate leaves the source in the downloads directory.
-    pub fn import(&self, request: &ImportRequest) -> Result<ImportReply, ImportError> {
+    pub fn import(&self, request: &ImportTrackRequest) -> Result<ImportTrackReply, ImportError> {
         let _one_at_a_time = self
             .import_lock
             .lock()
@@ -149,7 +91,7 @@ impl Library {
         if let Some(job_id) = request.job_id.as_deref()
             && let Some(held) = self.index.find_by_job(job_id)?
         {
-            return Ok(ImportReply::of(ImportStatus::AlreadyImported, &held.record));
+            return Ok(reply(ImportStatus::AlreadyImported, &held.record));
         }
         let candidate = self.candidate(request)?;
         let duplicate = self
@@ -159,24 +101,20 @@ impl Library {
             return self.file_new(candidate, ImportStatus::Imported);
         };
         match self.section.duplicate_policy {
-            DuplicatePolicy::Skip => Ok(ImportReply::of(
-                ImportStatus::SkippedDuplicate,
-                &held.record,
-            )),
+            DuplicatePolicy::Skip => Ok(reply(ImportStatus::SkippedDuplicate, &held.record)),
             DuplicatePolicy::KeepBoth => self.file_new(candidate, ImportStatus::KeptBoth),
             DuplicatePolicy::ReplaceIfBetter
                 if quality(&candidate.record).is_better_than(&quality(&held.record)) =>
             {
                 self.replace(candidate, held)
             }
-            DuplicatePolicy::ReplaceIfBetter => Ok(ImportReply::of(
-                ImportStatus::SkippedDuplicate,
-                &held.record,
-            )),
+            DuplicatePolicy::ReplaceIfBetter => {
+                Ok(reply(ImportStatus::SkippedDuplicate, &held.record))
+            }
         }
     }
 
-    fn candidate(&self, request: &ImportRequest) -> Result<Candidate, ImportError> {
+    fn candidate(&self, request: &ImportTrackRequest) -> Result<Candidate, ImportError> {
         let source = self.checked_source(&request.file.path)?;
         let facts = audio::inspect(&source).map_err(io_error("read the downloaded file"))?;
         if let Some(announced) = request.file.checksum.as_deref()
@@ -236,7 +174,7 @@ impl Library {
         &self,
         mut candidate: Candidate,
         status: ImportStatus,
-    ) -> Result<ImportReply, ImportError> {
+    ) -> Result<ImportTrackReply, ImportError> {
         self.prepare_folder(&candidate.planned)?;
         let destination = filing::free_destination(&candidate.planned, self.section.max_name_bytes)
             .map_err(io_error("find a free name"))?;
@@ -247,7 +185,7 @@ impl Library {
             self.put_back(&destination, &candidate.source);
             return Err(error.into());
         }
-        Ok(ImportReply::of(status, &candidate.record))
+        Ok(reply(status, &candidate.record))
     }
 
     /// Files the candidate in place of `held` (over it when the paths agree), swaps their
@@ -256,7 +194,7 @@ impl Library {
         &self,
         mut candidate: Candidate,
         held: IndexedTrack,
-    ) -> Result<ImportReply, ImportError> {
+    ) -> Result<ImportTrackReply, ImportError> {
         self.prepare_folder(&candidate.planned)?;
         let held_path = PathBuf::from(&held.record.path);
         let overwrites = candidate.planned == held_path;
@@ -281,7 +219,7 @@ impl Library {
         {
             tracing::warn!(path = %held_path.display(), %error, "replaced file not removed");
         }
-        Ok(ImportReply::of(ImportStatus::Replaced, &candidate.record))
+        Ok(reply(ImportStatus::Replaced, &candidate.record))
     }
 
     /// Creates the destination's folders and checks that, symlinks resolved, they are
@@ -312,8 +250,8 @@ fn quality(record: &TrackRecord) -> Quality {
 }
 
 /// Template values: the metadata's, else the track's, else the documented fallbacks.
-fn track_fields(request: &ImportRequest, source: &Path) -> TrackFields {
-    let metadata = &request.metadata;
+fn track_fields(request: &ImportTrackRequest, source: &Path) -> TrackFields {
+    let metadata = request.metadata.clone().unwrap_or_default();
     let title = first_present(&[&metadata.title]).unwrap_or_else(|| request.track.title.clone());
     let artist = first_present(&[&metadata.artist]).unwrap_or_else(|| request.track.artist.clone());
     TrackFields {
@@ -329,8 +267,8 @@ fn track_fields(request: &ImportRequest, source: &Path) -> TrackFields {
     }
 }
 
-fn new_record(request: &ImportRequest, fields: &TrackFields, facts: FileFacts) -> TrackRecord {
-    let metadata = &request.metadata;
+fn new_record(request: &ImportTrackRequest, fields: &TrackFields, facts: FileFacts) -> TrackRecord {
+    let metadata = request.metadata.clone().unwrap_or_default();
     TrackRecord {
         path: String::new(),
         job_id: request.job_id.clone(),
@@ -400,6 +338,8 @@ fn extension(format: &str, source: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    use soulspot_contracts::{FileRef, TrackRef};
+
     use super::*;
 
     #[test]
@@ -420,7 +360,7 @@ mod tests {
 
     #[test]
     fn metadata_wins_over_the_track_with_fallbacks() {
-        let request = ImportRequest {
+        let request = ImportTrackRequest {
             job_id: None,
             file: FileRef {
                 file_id: "f".into(),
@@ -434,12 +374,12 @@ mod tests {
                 artist: "massive attack".into(),
                 ..TrackRef::default()
             },
-            metadata: ImportMetadata {
+            metadata: Some(ImportMetadata {
                 title: Some("Teardrop".into()),
                 album_artist: Some("  ".into()),
                 date: Some("1998-04-20".into()),
                 ..ImportMetadata::default()
-            },
+            }),
         };
         let fields = track_fields(&request, Path::new("/d/x.flac"));
         assert_eq!(fields.title, "Teardrop");

@@ -1,14 +1,13 @@
 //! The SQLite index of the library: one row per filed track, with the folded keys that
 //! duplicate detection and search use. Every call blocks; callers run it off the async runtime.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
-use serde::Serialize;
 use soulspot_contracts::TrackRef;
+use soulspot_contracts::payloads::LibraryStatsReply;
 
 use crate::text::fold;
 
@@ -131,16 +130,6 @@ impl DuplicateKey {
     }
 }
 
-/// The reply of `library.stats`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
-pub struct LibraryStats {
-    pub tracks: u64,
-    pub artists: u64,
-    pub albums: u64,
-    pub total_bytes: u64,
-    pub formats: BTreeMap<String, u64>,
-}
-
 /// The index file, opened once and shared.
 #[derive(Debug)]
 pub struct Index {
@@ -250,7 +239,8 @@ impl Index {
             .collect()
     }
 
-    pub fn stats(&self) -> Result<LibraryStats, IndexError> {
+    /// The counts `library.stats` replies with.
+    pub fn stats(&self) -> Result<LibraryStatsReply, IndexError> {
         let connection = self.connection();
         let mut stats = connection.query_row(
             "SELECT COUNT(*), COUNT(DISTINCT artist_key),
@@ -260,19 +250,19 @@ impl Index {
              FROM tracks",
             [],
             |row| {
-                Ok(LibraryStats {
+                Ok(LibraryStatsReply {
                     tracks: row.get(0)?,
                     artists: row.get(1)?,
                     albums: row.get(2)?,
                     total_bytes: row.get(3)?,
-                    formats: BTreeMap::new(),
+                    formats: None,
                 })
             },
         )?;
         let mut statement =
             connection.prepare("SELECT format, COUNT(*) FROM tracks GROUP BY format")?;
         let formats = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        stats.formats = formats.collect::<Result<_, _>>()?;
+        stats.formats = Some(formats.collect::<Result<_, _>>()?);
         Ok(stats)
     }
 
@@ -368,6 +358,8 @@ fn escape_like(word: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::text::words;
 
@@ -492,7 +484,10 @@ mod tests {
             .unwrap();
         let stats = index.stats().unwrap();
         assert_eq!(stats.tracks, 1);
-        assert_eq!(stats.formats, BTreeMap::from([("flac".to_owned(), 1)]));
+        assert_eq!(
+            stats.formats,
+            Some(BTreeMap::from([("flac".to_owned(), 1)]))
+        );
     }
 
     #[test]
@@ -522,12 +517,15 @@ mod tests {
         let stats = index.stats().unwrap();
         assert_eq!(
             stats,
-            LibraryStats {
+            LibraryStatsReply {
                 tracks: 3,
                 artists: 2,
                 albums: 2,
                 total_bytes: 300,
-                formats: BTreeMap::from([("flac".to_owned(), 2), ("mp3".to_owned(), 1)]),
+                formats: Some(BTreeMap::from([
+                    ("flac".to_owned(), 2),
+                    ("mp3".to_owned(), 1)
+                ])),
             }
         );
     }

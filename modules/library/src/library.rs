@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use soulspot_contracts::TrackRef;
+use soulspot_contracts::payloads::LibraryStatsReply;
 
-use crate::index::{DuplicateKey, Index, IndexError, LibraryStats, TrackRecord};
+use crate::index::{DuplicateKey, Index, IndexError, TrackRecord};
 use crate::settings::LibrarySection;
 use crate::template::{PathTemplate, TemplateError};
 use crate::text::words;
@@ -83,7 +84,7 @@ impl Library {
             .collect()
     }
 
-    pub fn stats(&self) -> Result<LibraryStats, IndexError> {
+    pub fn stats(&self) -> Result<LibraryStatsReply, IndexError> {
         self.index.stats()
     }
 

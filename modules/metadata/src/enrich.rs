@@ -5,35 +5,20 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use soulspot_contracts::{FileRef, TrackRef};
+use soulspot_contracts::TrackRef;
+use soulspot_contracts::payloads::{EnrichMetadataReply, EnrichMetadataRequest};
 
 use crate::coverart::CoverArtClient;
 use crate::error::EnrichError;
 use crate::matching::{Match, best_match};
-use crate::metadata::TrackMetadata;
+use crate::metadata;
 use crate::musicbrainz::{MusicBrainzClient, MusicBrainzError};
 use crate::tags::{self, CoverImage, FileTags};
 
-/// The request of `enrich.metadata`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnrichRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
-    pub file: FileRef,
-    pub track: TrackRef,
-}
-
-/// The reply of `enrich.metadata`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EnrichReply {
-    pub metadata: TrackMetadata,
-    /// The file as it is now: a rewrite changes its size and checksum, which the import
-    /// checks against what it is told.
-    pub file: FileRef,
-    /// Whether the file was rewritten (false when it already carried this metadata).
-    pub tags_written: bool,
-}
+/// The contract types of `enrich.metadata`, also under the names this crate exports them by.
+pub use soulspot_contracts::payloads::{
+    EnrichMetadataReply as EnrichReply, EnrichMetadataRequest as EnrichRequest,
+};
 
 /// Everything one enrichment needs; shared by all requests of the module.
 #[derive(Debug)]
@@ -47,7 +32,10 @@ pub struct Enricher {
 
 impl Enricher {
     #[tracing::instrument(skip_all, fields(job_id = request.job_id.as_deref().unwrap_or(""), path = %request.file.path))]
-    pub async fn enrich(&self, request: EnrichRequest) -> Result<EnrichReply, EnrichError> {
+    pub async fn enrich(
+        &self,
+        request: EnrichMetadataRequest,
+    ) -> Result<EnrichMetadataReply, EnrichError> {
         let path = crate::paths::resolve_inside(&self.downloads_dir, &request.file.path)?;
         let file = tags::read(path.clone()).await?;
         let found = self.find(&request.track, &file).await?;
@@ -57,12 +45,12 @@ impl Enricher {
             }
             _ => None,
         };
-        let mut metadata = TrackMetadata::requested(&request.track, &file);
+        let mut metadata = metadata::requested(&request.track, &file);
         if let Some(found) = &found {
-            metadata.apply(found);
+            metadata::apply_match(&mut metadata, found);
         }
         metadata.cover_art |= cover.is_some();
-        let tags_written = cover.is_some() || metadata != TrackMetadata::from_file(&file);
+        let tags_written = cover.is_some() || metadata != metadata::of_file(&file);
         if tags_written {
             tags::write(path.clone(), metadata.clone(), cover).await?;
         }
@@ -81,9 +69,10 @@ impl Enricher {
             tags_written,
             "file enriched"
         );
-        Ok(EnrichReply {
+        // The file as it is now: a rewrite changes the size and checksum the import checks.
+        Ok(EnrichMetadataReply {
             metadata,
-            file: described,
+            file: Some(described),
             tags_written,
         })
     }

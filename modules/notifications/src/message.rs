@@ -1,47 +1,21 @@
 //! What `notify.track_ready` receives and replies, and the notification text the channels send.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use soulspot_contracts::TrackRef;
+use soulspot_contracts::payloads::NotifyTrackReadyRequest;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// The request of `notify.track_ready` (contracts/capabilities/notify.track_ready.yaml).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TrackReadyRequest {
-    /// The pipeline job; when present, each channel is notified at most once per job.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_id: Option<String>,
-    pub track: TrackRef,
-    /// Where the track now is in the library.
-    pub path: String,
-}
-
-/// The reply: one result per configured channel, in configuration order.
-///
-/// A failed channel is a result with `ok: false`, not an error of the call: the pipeline
-/// decides what a missed notification means.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TrackReadyReply {
-    pub channels: Vec<ChannelResult>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChannelResult {
-    pub channel: String,
-    pub ok: bool,
-    /// HTTP attempts made by this call; 0 when nothing was sent.
-    pub attempts: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// The channel had already received this job's notification: nothing was sent again.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub deduplicated: bool,
-}
+/// The contract types of `notify.track_ready`, also under the names this crate exports them by.
+pub use soulspot_contracts::payloads::{
+    ChannelResult, NotifyTrackReadyReply as TrackReadyReply,
+    NotifyTrackReadyRequest as TrackReadyRequest,
+};
 
 /// One notification, fixed once so that every channel and every retry sends the same thing.
 #[derive(Debug, Clone)]
 pub struct Notification {
-    pub request: TrackReadyRequest,
+    pub request: NotifyTrackReadyRequest,
     pub sent_at: OffsetDateTime,
 }
 
@@ -56,7 +30,7 @@ pub struct TrackReadyEvent<'a> {
 }
 
 impl Notification {
-    pub fn new(request: TrackReadyRequest, sent_at: OffsetDateTime) -> Self {
+    pub fn new(request: NotifyTrackReadyRequest, sent_at: OffsetDateTime) -> Self {
         Self { request, sent_at }
     }
 
@@ -106,7 +80,7 @@ mod tests {
             album: album.map(str::to_owned),
             ..TrackRef::default()
         };
-        let request = TrackReadyRequest {
+        let request = NotifyTrackReadyRequest {
             job_id: Some("job-42".to_owned()),
             track,
             path: "/music/Teardrop.flac".to_owned(),

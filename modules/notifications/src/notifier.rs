@@ -4,13 +4,14 @@
 use std::time::Instant;
 
 use futures::future::join_all;
+use soulspot_contracts::payloads::{ChannelResult, NotifyTrackReadyReply, NotifyTrackReadyRequest};
 use time::OffsetDateTime;
 
 use crate::channels::ChannelSettings;
 use crate::dedup::DeliveryLog;
 use crate::delivery::{DeliveryReport, RetryPolicy};
 use crate::health::ChannelHealth;
-use crate::message::{ChannelResult, Notification, TrackReadyReply, TrackReadyRequest};
+use crate::message::Notification;
 
 /// Delivers notifications; cheap to share behind an `Arc`.
 #[derive(Debug)]
@@ -41,13 +42,13 @@ impl Notifier {
 
     /// Sends `request` on every channel and reports each; failures are results, not errors.
     #[tracing::instrument(skip_all, fields(job_id = request.job_id.as_deref().unwrap_or_default()))]
-    pub async fn notify(&self, request: TrackReadyRequest) -> TrackReadyReply {
+    pub async fn notify(&self, request: NotifyTrackReadyRequest) -> NotifyTrackReadyReply {
         let notification = Notification::new(request, OffsetDateTime::now_utc());
         let deliveries = self
             .channels
             .iter()
             .map(|channel| self.deliver(channel, &notification));
-        TrackReadyReply {
+        NotifyTrackReadyReply {
             channels: join_all(deliveries).await,
         }
     }

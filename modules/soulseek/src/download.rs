@@ -161,9 +161,7 @@ impl<P: EventPublisher> Inner<P> {
             }
             Err(error) => {
                 tracing::warn!(%error, attempts = error.attempts(), can_retry = error.can_retry(), "download failed");
-                events
-                    .failed(&error.to_string(), error.can_retry(), error.attempts())
-                    .await;
+                events.failed(&error.to_string(), error.can_retry()).await;
                 "failed"
             }
         };

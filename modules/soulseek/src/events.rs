@@ -1,18 +1,20 @@
-//! The `download.*` events of one download, built to their contracts and published with the
-//! download's correlation id.
+//! The `download.*` events of one download, built from their contract payloads and published
+//! with the download's correlation id.
 
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
 use soulspot_bus::{EventPublisher, MessageContext};
-use soulspot_contracts::{EventEnvelope, FileRef, SchemaViolation, TrackRef};
+use soulspot_contracts::payloads::{
+    DownloadCompleted, DownloadFailed, DownloadProgress, DownloadStarted, EventPayload,
+};
+use soulspot_contracts::{EventEnvelope, FileRef, TrackRef};
 
 use crate::MODULE;
 
-pub const STARTED: &str = "download.started";
-pub const PROGRESS: &str = "download.progress";
-pub const COMPLETED: &str = "download.completed";
-pub const FAILED: &str = "download.failed";
+pub const STARTED: &str = DownloadStarted::EVENT_TYPE;
+pub const PROGRESS: &str = DownloadProgress::EVENT_TYPE;
+pub const COMPLETED: &str = DownloadCompleted::EVENT_TYPE;
+pub const FAILED: &str = DownloadFailed::EVENT_TYPE;
 
 /// Who a download belongs to: what every one of its events carries.
 #[derive(Debug, Clone)]
@@ -49,53 +51,57 @@ impl<'a, P: EventPublisher> DownloadEvents<'a, P> {
     }
 
     pub async fn started(&self, username: &str, filename: &str) {
-        let mut data = self.with_track();
-        data.insert("username".to_owned(), json!(username));
-        data.insert("filename".to_owned(), json!(filename));
-        self.publish(STARTED, data).await;
+        let identity = self.identity;
+        self.publish(&DownloadStarted {
+            download_id: identity.download_id.clone(),
+            job_id: identity.job_id.clone(),
+            track: identity.track.clone(),
+            username: username.to_owned(),
+            filename: filename.to_owned(),
+        })
+        .await;
     }
 
     pub async fn progress(&self, bytes_transferred: u64, size: u64, percent: f64) {
-        let mut data = self.base();
-        data.insert("bytes_transferred".to_owned(), json!(bytes_transferred));
-        data.insert("size".to_owned(), json!(size));
-        data.insert("percent".to_owned(), json!(percent));
-        self.publish(PROGRESS, data).await;
+        let identity = self.identity;
+        self.publish(&DownloadProgress {
+            download_id: identity.download_id.clone(),
+            job_id: identity.job_id.clone(),
+            bytes_transferred,
+            size,
+            percent,
+        })
+        .await;
     }
 
     pub async fn completed(&self, file: &FileRef, username: &str) {
-        let mut data = self.with_track();
-        data.insert("file".to_owned(), json!(file));
-        data.insert("username".to_owned(), json!(username));
-        self.publish(COMPLETED, data).await;
+        let identity = self.identity;
+        self.publish(&DownloadCompleted {
+            download_id: identity.download_id.clone(),
+            job_id: identity.job_id.clone(),
+            track: identity.track.clone(),
+            file: file.clone(),
+            username: Some(username.to_owned()),
+        })
+        .await;
     }
 
-    pub async fn failed(&self, error: &str, can_retry: bool, attempts: u32) {
-        let mut data = self.with_track();
-        data.insert("error".to_owned(), json!(error));
-        data.insert("can_retry".to_owned(), json!(can_retry));
-        data.insert("attempts".to_owned(), json!(attempts));
-        self.publish(FAILED, data).await;
+    pub async fn failed(&self, error: &str, can_retry: bool) {
+        let identity = self.identity;
+        self.publish(&DownloadFailed {
+            download_id: identity.download_id.clone(),
+            job_id: identity.job_id.clone(),
+            track: identity.track.clone(),
+            error: error.to_owned(),
+            can_retry,
+        })
+        .await;
     }
 
-    fn base(&self) -> Map<String, Value> {
-        let mut data = Map::new();
-        data.insert("download_id".to_owned(), json!(self.identity.download_id));
-        if let Some(job_id) = &self.identity.job_id {
-            data.insert("job_id".to_owned(), json!(job_id));
-        }
-        data
-    }
-
-    fn with_track(&self) -> Map<String, Value> {
-        let mut data = self.base();
-        data.insert("track".to_owned(), json!(self.identity.track));
-        data
-    }
-
-    async fn publish(&self, event_type: &str, data: Map<String, Value>) {
+    async fn publish<E: EventPayload>(&self, payload: &E) {
+        let event_type = E::EVENT_TYPE;
         let download_id = &self.identity.download_id;
-        let event = match envelope(event_type, Value::Object(data)) {
+        let event = match EventEnvelope::of(MODULE, payload) {
             Ok(event) => event,
             Err(error) => {
                 tracing::error!(%download_id, event_type, %error, "event not built");
@@ -131,12 +137,6 @@ impl<'a, P: EventPublisher> DownloadEvents<'a, P> {
             }
         }
     }
-}
-
-/// An event of `event_type` from this module at the contract's current version.
-fn envelope(event_type: &str, data: Value) -> Result<EventEnvelope, SchemaViolation> {
-    let version = soulspot_contracts::contracts()?.event_version(event_type)?;
-    Ok(EventEnvelope::new(event_type, version, MODULE, data))
 }
 
 /// Tries of an outcome event (about three minutes with the pauses between them).
@@ -176,7 +176,7 @@ mod tests {
             checksum: Some("sha256:00".to_owned()),
         };
         events.completed(&file, "peer").await;
-        events.failed("every candidate failed", true, 3).await;
+        events.failed("every candidate failed", true).await;
         let published = bus.published();
         let types: Vec<&str> = published.iter().map(|e| e.event_type.as_str()).collect();
         assert_eq!(types, [STARTED, PROGRESS, COMPLETED, FAILED]);
@@ -187,7 +187,8 @@ mod tests {
         );
         assert!(published.iter().all(|e| e.data["job_id"] == "job-1"));
         assert_eq!(published[2].data["file"]["checksum"], "sha256:00");
-        assert_eq!(published[3].data["attempts"], 3);
+        let failed: DownloadFailed = published[3].payload().unwrap();
+        assert_eq!(failed.error, "every candidate failed");
     }
 
     #[tokio::test]
@@ -195,7 +196,7 @@ mod tests {
         let bus = RecordingBus::default();
         let identity = identity(None, Some("corr-7"));
         DownloadEvents::new(&bus, &identity)
-            .failed("no candidate", true, 0)
+            .failed("no candidate", true)
             .await;
         let event = &bus.published()[0];
         assert_eq!(event.correlation_id.as_deref(), Some("corr-7"));

@@ -1,9 +1,7 @@
 //! The `download.track` capability: accept the request, answer with a download id at once,
 //! and leave the work to the downloader.
 
-use serde::{Deserialize, Serialize};
 use soulspot_bus::EventPublisher;
-use soulspot_contracts::TrackRef;
 use soulspot_contracts::operations::DOWNLOAD_TRACK;
 use soulspot_runtime::{CallContext, Capability, ServiceError};
 use uuid::Uuid;
@@ -14,24 +12,11 @@ use crate::health::check_slskd;
 use crate::search::search_text;
 use crate::settings::RankingSettings;
 
+/// The request and reply of `download.track` (contracts/capabilities/download.track.yaml).
+pub use soulspot_contracts::payloads::{DownloadTrackReply, DownloadTrackRequest};
+
 /// Routing priority: the preferred downloader.
 pub const PRIORITY: u32 = 10;
-
-/// The request of `download.track` (contracts/capabilities/download.track.yaml).
-#[derive(Debug, Clone, Deserialize)]
-pub struct DownloadTrackRequest {
-    pub track: TrackRef,
-    #[serde(default)]
-    pub job_id: Option<String>,
-    /// Acceptable formats for this download, most preferred first.
-    #[serde(default)]
-    pub formats: Option<Vec<String>>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DownloadTrackReply {
-    pub download_id: String,
-}
 
 /// The capability, handing each accepted request to `downloader`.
 pub fn download_track<P: EventPublisher + 'static>(

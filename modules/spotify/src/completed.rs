@@ -1,35 +1,22 @@
 //! Reacting to `download.completed.for_source`: a download the spotify playlist sync asked
 //! for has finished, so its track is marked downloaded for that playlist.
 
-use serde::Deserialize;
 use soulspot_bus::{
     EventBus, HandlerError, ReceivedEvent, SubscribeError, SubscribeOptions, Subscription,
 };
-use soulspot_contracts::TrackRef;
 use soulspot_contracts::operations::modules::SPOTIFY;
+use soulspot_contracts::payloads::{DownloadCompletedForSource, EventPayload};
 
 use crate::downloads::DownloadedTracks;
 use crate::playlist_ref::{is_spotify_id, parse_playlist_id};
-
-/// The event this module consumes.
-pub const EVENT_TYPE: &str = "download.completed.for_source";
-
-/// The fields of the event's data the module reads.
-#[derive(Debug, Deserialize)]
-struct CompletedForSource {
-    job_id: String,
-    source: String,
-    #[serde(default)]
-    source_ref: Option<String>,
-    track: TrackRef,
-}
 
 /// Subscribes the durable consumer `spotify` and records every spotify playlist download.
 pub async fn subscribe(
     bus: &EventBus,
     downloads: DownloadedTracks,
 ) -> Result<Subscription, SubscribeError> {
-    bus.subscribe(SubscribeOptions::new(SPOTIFY, EVENT_TYPE), move |event| {
+    let options = SubscribeOptions::new(SPOTIFY, DownloadCompletedForSource::EVENT_TYPE);
+    bus.subscribe(options, move |event| {
         let downloads = downloads.clone();
         async move { record(&downloads, event).await }
     })
@@ -37,7 +24,7 @@ pub async fn subscribe(
 }
 
 async fn record(downloads: &DownloadedTracks, event: ReceivedEvent) -> Result<(), HandlerError> {
-    let completed: CompletedForSource = serde_json::from_value(event.envelope.data)?;
+    let completed: DownloadCompletedForSource = event.envelope.payload()?;
     if completed.source != SPOTIFY {
         return Ok(());
     }
@@ -54,7 +41,7 @@ async fn record(downloads: &DownloadedTracks, event: ReceivedEvent) -> Result<()
 }
 
 /// The playlist and track ids, when the event names a playlist and a Spotify track.
-fn playlist_track(completed: &CompletedForSource) -> Option<(String, &str)> {
+fn playlist_track(completed: &DownloadCompletedForSource) -> Option<(String, &str)> {
     let playlist_id = parse_playlist_id(completed.source_ref.as_deref()?).ok()?;
     let track_id = completed
         .track
@@ -70,12 +57,13 @@ mod tests {
 
     use super::*;
 
-    fn completed(source_ref: Option<&str>, spotify_id: Option<&str>) -> CompletedForSource {
+    fn completed(source_ref: Option<&str>, spotify_id: Option<&str>) -> DownloadCompletedForSource {
         serde_json::from_value(json!({
             "job_id": "job-1",
             "source": "spotify",
             "source_ref": source_ref,
             "track": {"title": "Teardrop", "artist": "Massive Attack", "spotify_id": spotify_id},
+            "file": {"file_id": "f-1", "path": "/downloads/a.flac", "size": 1, "format": "flac"},
         }))
         .unwrap()
     }

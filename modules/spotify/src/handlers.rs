@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-use soulspot_contracts::TrackRef;
 use soulspot_contracts::operations::{PLAYLIST_TRACKS, SEARCH_TRACK};
+use soulspot_contracts::payloads::{
+    PlaylistTracksReply, PlaylistTracksRequest, SearchTrackReply, SearchTrackRequest,
+};
 use soulspot_runtime::{CallContext, Capability, ServiceError};
 
 use crate::client::{MAX_SEARCH_LIMIT, SpotifyClient};
@@ -17,46 +18,12 @@ pub const SEARCH_PRIORITY: u32 = 10;
 /// The only provider of playlists.
 pub const PLAYLIST_PRIORITY: u32 = 10;
 
-/// `search.track` request.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SearchRequest {
-    pub query: String,
-    /// Results wanted; clamped to 10, Spotify's cap. Defaults to 10.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-}
-
-/// `search.track` reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SearchReply {
-    pub tracks: Vec<TrackRef>,
-}
-
-/// `playlist.tracks` request: a playlist id, `spotify:playlist:` URI or share link.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PlaylistRequest {
-    pub playlist: String,
-}
-
-/// `playlist.tracks` reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlaylistReply {
-    pub playlist_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    pub tracks: Vec<TrackRef>,
-    /// Spotify ids of the listed tracks already downloaded through a playlist sync, in
-    /// playlist order. Absent when that record could not be read.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub downloaded: Option<Vec<String>>,
-}
-
 /// `search.track` at priority 10.
 pub fn search_capability(client: Arc<SpotifyClient>) -> Capability {
     Capability::new(
         SEARCH_TRACK,
         SEARCH_PRIORITY,
-        move |_: CallContext, request: SearchRequest| {
+        move |_: CallContext, request: SearchTrackRequest| {
             let client = client.clone();
             async move { search(&client, request).await }
         },
@@ -68,7 +35,7 @@ pub fn playlist_capability(client: Arc<SpotifyClient>, downloads: DownloadedTrac
     Capability::new(
         PLAYLIST_TRACKS,
         PLAYLIST_PRIORITY,
-        move |_: CallContext, request: PlaylistRequest| {
+        move |_: CallContext, request: PlaylistTracksRequest| {
             let client = client.clone();
             let downloads = downloads.clone();
             async move { playlist(&client, &downloads, request).await }
@@ -78,22 +45,22 @@ pub fn playlist_capability(client: Arc<SpotifyClient>, downloads: DownloadedTrac
 
 async fn search(
     client: &SpotifyClient,
-    request: SearchRequest,
-) -> Result<SearchReply, ServiceError> {
+    request: SearchTrackRequest,
+) -> Result<SearchTrackReply, ServiceError> {
     let limit = request.limit.unwrap_or(MAX_SEARCH_LIMIT);
     let tracks = client
         .search_tracks(&request.query, limit)
         .await
         .map_err(|error| error.to_service_error())?;
     metrics::counter!("soulspot_spotify_searches_total").increment(1);
-    Ok(SearchReply { tracks })
+    Ok(SearchTrackReply { tracks })
 }
 
 async fn playlist(
     client: &SpotifyClient,
     downloads: &DownloadedTracks,
-    request: PlaylistRequest,
-) -> Result<PlaylistReply, ServiceError> {
+    request: PlaylistTracksRequest,
+) -> Result<PlaylistTracksReply, ServiceError> {
     let playlist_id = parse_playlist_id(&request.playlist).map_err(ServiceError::bad_request)?;
     let playlist = client
         .playlist(&playlist_id)
@@ -115,7 +82,7 @@ async fn playlist(
         }
     };
     metrics::counter!("soulspot_spotify_playlists_read_total").increment(1);
-    Ok(PlaylistReply {
+    Ok(PlaylistTracksReply {
         playlist_id,
         name: playlist.name,
         tracks: playlist.tracks,

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use soulspot_bus::testing::NatsServer;
 use soulspot_bus::{MessageContext, NatsSettings, RequestError, request_json};
 use soulspot_contracts::HealthReport;
+use soulspot_contracts::payloads::ImportTrackReply;
 use soulspot_library::settings::LibrarySection;
-use soulspot_library::{DuplicatePolicy, ImportReply, Library};
+use soulspot_library::{DuplicatePolicy, Library};
 use soulspot_runtime::RunningModule;
 use tempfile::TempDir;
 
@@ -72,7 +73,7 @@ impl TestApp {
         write_file(&self.downloads.join(relative), bytes)
     }
 
-    pub async fn import(&self, request: &Value) -> Result<ImportReply, RequestError> {
+    pub async fn import(&self, request: &Value) -> Result<ImportTrackReply, RequestError> {
         self.call("import.track", request).await
     }
 

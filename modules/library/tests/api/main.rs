@@ -12,7 +12,8 @@ use std::time::Duration;
 use helpers::{error_code, import_request, spawn_app, write_file};
 use serde_json::json;
 use soulspot_contracts::ModuleStatus;
-use soulspot_library::{DuplicatePolicy, ImportStatus};
+use soulspot_contracts::payloads::ImportStatus;
+use soulspot_library::DuplicatePolicy;
 use soulspot_sandbox::audio::{AudioTags, encode_mp3};
 
 #[tokio::test]

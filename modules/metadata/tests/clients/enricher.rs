@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
+use soulspot_contracts::payloads::EnrichMetadataRequest;
+use soulspot_metadata::Enricher;
 use soulspot_metadata::coverart::CoverArtClient;
-use soulspot_metadata::{EnrichRequest, Enricher};
 use soulspot_sandbox::audio::{AudioTags, Tone, encode_flac};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -23,7 +24,7 @@ fn enricher(server: &MockServer, downloads: &std::path::Path) -> Enricher {
     }
 }
 
-fn request(path: &std::path::Path) -> EnrichRequest {
+fn request(path: &std::path::Path) -> EnrichMetadataRequest {
     serde_json::from_value(json!({
         "file": {"file_id": "f1", "path": path, "size": 1, "format": "flac"},
         "track": {"title": "Glass Harbour", "artist": "Aurora Lane", "isrc": "GBSBX1900001", "duration_ms": 214000},

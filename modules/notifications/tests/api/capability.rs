@@ -4,7 +4,7 @@
 use serde_json::json;
 use soulspot_bus::RequestError;
 use soulspot_contracts::ModuleStatus;
-use soulspot_notifications::ChannelResult;
+use soulspot_contracts::payloads::ChannelResult;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -7,20 +7,19 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use soulspot_bus::testing::NatsServer;
 use soulspot_bus::{MessageContext, NatsSettings, RequestError};
+use soulspot_contracts::payloads::{NotifyTrackReadyReply, NotifyTrackReadyRequest};
 use soulspot_contracts::{HealthReport, TrackRef, subjects};
 use soulspot_notifications::channels::{ChannelSettings, WebhookSettings};
 use soulspot_notifications::message::Notification;
-use soulspot_notifications::{
-    DeliverySettings, NotificationsSettings, TrackReadyReply, TrackReadyRequest,
-};
+use soulspot_notifications::{DeliverySettings, NotificationsSettings};
 use soulspot_runtime::{RunningModule, Secret};
 use time::OffsetDateTime;
 
 /// Deadline of every request a test makes over NATS.
 pub const REQUEST_DEADLINE: Duration = Duration::from_secs(15);
 
-pub fn track_ready(job_id: Option<&str>) -> TrackReadyRequest {
-    TrackReadyRequest {
+pub fn track_ready(job_id: Option<&str>) -> NotifyTrackReadyRequest {
+    NotifyTrackReadyRequest {
         job_id: job_id.map(str::to_owned),
         track: TrackRef {
             title: "Teardrop".to_owned(),
@@ -111,7 +110,7 @@ impl TestApp {
     pub async fn notify<Req: Serialize + ?Sized>(
         &self,
         request: &Req,
-    ) -> Result<TrackReadyReply, RequestError> {
+    ) -> Result<NotifyTrackReadyReply, RequestError> {
         self.request("notify.track_ready", request).await
     }
 

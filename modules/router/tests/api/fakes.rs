@@ -159,7 +159,7 @@ async fn finish_download(
         Downloads::AlwaysFail => true,
     };
     let event = if fails {
-        bus.event("download.failed", json!({"download_id": download_id, "job_id": job_id, "track": track, "error": "peer rejected the transfer", "can_retry": true, "attempts": 1}))
+        bus.event("download.failed", json!({"download_id": download_id, "job_id": job_id, "track": track, "error": "peer rejected the transfer", "can_retry": true}))
     } else {
         let file = json!({"file_id": download_id, "path": format!("/downloads/{job_id}.flac"), "size": 1000, "format": "flac"});
         bus.event(

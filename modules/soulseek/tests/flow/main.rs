@@ -123,12 +123,11 @@ async fn every_candidate_failing_reports_download_failed_with_the_attempts() {
 
     let failed = events.last().unwrap();
     assert_eq!(failed.event_type, "download.failed");
-    assert_eq!(failed.data["attempts"], 3);
     assert_eq!(failed.data["can_retry"], true);
+    let error = failed.data["error"].as_str().unwrap();
     assert!(
-        failed.data["error"].as_str().unwrap().contains("Rejected"),
-        "{}",
-        failed.data
+        error.contains("3 attempts failed") && error.contains("Rejected"),
+        "{error}"
     );
     assert_eq!(started_users(&events).len(), 3);
     assert_eq!(failed.correlation_id.as_deref(), Some("job-fail"));
@@ -147,7 +146,6 @@ async fn a_track_nobody_shares_fails_without_attempts() {
     let events = app.events_until_done(&download_id).await;
 
     assert_eq!(types(&events), ["download.failed"]);
-    assert_eq!(events[0].data["attempts"], 0);
     assert_eq!(events[0].data["can_retry"], true);
 }
 

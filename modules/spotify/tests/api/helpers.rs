@@ -5,15 +5,17 @@ use std::future::Future;
 use std::time::Duration;
 
 use async_nats::Client;
-use serde_json::json;
 use soulspot_bus::testing::NatsServer;
 use soulspot_bus::{EventBus, EventPublisher, MessageContext, RequestError, request_json};
-use soulspot_contracts::HealthReport;
 use soulspot_contracts::operations::{HEALTH, PLAYLIST_TRACKS, SEARCH_TRACK};
+use soulspot_contracts::payloads::{
+    DownloadCompletedForSource, HealthRequest, PlaylistTracksReply, PlaylistTracksRequest,
+    SearchTrackReply, SearchTrackRequest,
+};
 use soulspot_contracts::subjects;
+use soulspot_contracts::{FileRef, HealthReport, TrackRef};
 use soulspot_runtime::{RunningModule, Secret};
 use soulspot_sandbox::{Sandbox, SandboxConfig};
-use soulspot_spotify::handlers::{PlaylistReply, PlaylistRequest, SearchReply, SearchRequest};
 use soulspot_spotify::{SpotifyModule, SpotifySettings};
 use tempfile::TempDir;
 
@@ -99,38 +101,48 @@ impl TestApp {
         &self,
         query: &str,
         limit: Option<u32>,
-    ) -> Result<SearchReply, RequestError> {
-        let request = SearchRequest {
+    ) -> Result<SearchTrackReply, RequestError> {
+        let request = SearchTrackRequest {
             query: query.to_owned(),
             limit,
         };
         self.request(SEARCH_TRACK, &request).await
     }
 
-    pub async fn playlist(&self, reference: &str) -> Result<PlaylistReply, RequestError> {
-        let request = PlaylistRequest {
+    pub async fn playlist(&self, reference: &str) -> Result<PlaylistTracksReply, RequestError> {
+        let request = PlaylistTracksRequest {
             playlist: reference.to_owned(),
         };
         self.request(PLAYLIST_TRACKS, &request).await
     }
 
     pub async fn health(&self) -> HealthReport {
-        self.request(HEALTH, &json!({})).await.unwrap()
+        self.request(HEALTH, &HealthRequest::default())
+            .await
+            .unwrap()
     }
 
     /// Publishes `download.completed.for_source` as the router does after a download.
     pub async fn publish_completed(&self, source: &str, source_ref: &str, spotify_id: &str) {
-        let data = json!({
-            "job_id": format!("job-{spotify_id}"),
-            "source": source,
-            "source_ref": source_ref,
-            "track": {"spotify_id": spotify_id, "title": "Glass Harbour", "artist": "Aurora Lane"},
-            "file": {"file_id": "f-1", "path": "/downloads/x.flac", "size": 1, "format": "flac"},
-        });
-        let event = self
-            .router_bus
-            .event("download.completed.for_source", data)
-            .unwrap();
+        let completed = DownloadCompletedForSource {
+            job_id: format!("job-{spotify_id}"),
+            source: source.to_owned(),
+            source_ref: Some(source_ref.to_owned()),
+            track: TrackRef {
+                spotify_id: Some(spotify_id.to_owned()),
+                title: "Glass Harbour".to_owned(),
+                artist: "Aurora Lane".to_owned(),
+                ..TrackRef::default()
+            },
+            file: FileRef {
+                file_id: "f-1".to_owned(),
+                path: "/downloads/x.flac".to_owned(),
+                size: 1,
+                format: "flac".to_owned(),
+                checksum: None,
+            },
+        };
+        let event = self.router_bus.event_of(&completed).unwrap();
         self.router_bus
             .publish(event, &MessageContext::default())
             .await
@@ -141,8 +153,8 @@ impl TestApp {
     pub async fn wait_for_playlist(
         &self,
         reference: &str,
-        done: impl Fn(&PlaylistReply) -> bool,
-    ) -> PlaylistReply {
+        done: impl Fn(&PlaylistTracksReply) -> bool,
+    ) -> PlaylistTracksReply {
         wait_until(|| async {
             let reply = self.playlist(reference).await.unwrap();
             done(&reply).then_some(reply)
