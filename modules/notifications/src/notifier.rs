@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::channels::ChannelSettings;
 use crate::dedup::DeliveryLog;
-use crate::delivery::{DeliveryReport, RetryPolicy};
+use crate::delivery::{DeliveryPolicy, DeliveryReport};
 use crate::health::ChannelHealth;
 use crate::message::{ChannelResult, Notification, TrackReadyReply, TrackReadyRequest};
 
@@ -17,7 +17,7 @@ use crate::message::{ChannelResult, Notification, TrackReadyReply, TrackReadyReq
 pub struct Notifier {
     channels: Vec<ChannelSettings>,
     http: reqwest::Client,
-    policy: RetryPolicy,
+    policy: DeliveryPolicy,
     log: DeliveryLog,
     health: ChannelHealth,
 }
@@ -26,7 +26,7 @@ impl Notifier {
     pub fn new(
         channels: Vec<ChannelSettings>,
         http: reqwest::Client,
-        policy: RetryPolicy,
+        policy: DeliveryPolicy,
         log: DeliveryLog,
         health: ChannelHealth,
     ) -> Self {

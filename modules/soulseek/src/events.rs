@@ -1,10 +1,9 @@
 //! The `download.*` events of one download, built to their contracts and published with the
 //! download's correlation id.
 
-use std::time::Duration;
-
 use serde_json::{Map, Value, json};
 use soulspot_bus::{EventPublisher, MessageContext};
+use soulspot_common::RetryPolicy;
 use soulspot_contracts::{EventEnvelope, FileRef, SchemaViolation, TrackRef};
 
 use crate::MODULE;
@@ -38,14 +37,24 @@ impl DownloadIdentity {
 pub struct DownloadEvents<'a, P> {
     publisher: &'a P,
     identity: &'a DownloadIdentity,
+    outcome_retry: RetryPolicy,
 }
 
 impl<'a, P: EventPublisher> DownloadEvents<'a, P> {
+    /// Events published once each; see [`Self::outcome_retry`].
     pub fn new(publisher: &'a P, identity: &'a DownloadIdentity) -> Self {
         Self {
             publisher,
             identity,
+            outcome_retry: RetryPolicy::never(),
         }
+    }
+
+    /// The outcome (completed or failed) is what a job waits for: publish it again as
+    /// `policy` says while NATS is out.
+    pub fn outcome_retry(mut self, policy: RetryPolicy) -> Self {
+        self.outcome_retry = policy;
+        self
     }
 
     pub async fn started(&self, username: &str, filename: &str) {
@@ -108,27 +117,25 @@ impl<'a, P: EventPublisher> DownloadEvents<'a, P> {
         };
         // The outcome is what a job waits for: keep trying through a NATS outage. The same
         // event id each time, so JetStream stores it once.
-        let tries = if event_type == COMPLETED || event_type == FAILED {
-            OUTCOME_TRIES
+        let policy = if event_type == COMPLETED || event_type == FAILED {
+            self.outcome_retry
         } else {
-            1
+            RetryPolicy::never()
         };
-        for attempt in 1..=tries {
-            match self
+        let mut backoff = policy.backoff();
+        loop {
+            let attempt = backoff.start();
+            let published = self
                 .publisher
                 .publish(event.clone(), &self.identity.context)
-                .await
-            {
-                Ok(()) => return,
-                Err(error) if attempt < tries => {
-                    tracing::warn!(%download_id, event_type, attempt, %error, "event not published, retrying");
-                    let pause = Duration::from_millis(200 * 2u64.pow(attempt.min(5)));
-                    tokio::time::sleep(pause).await;
-                }
-                Err(error) => {
-                    tracing::error!(%download_id, event_type, %error, "event not published");
-                }
-            }
+                .await;
+            let Err(error) = published else { return };
+            let Some(pause) = backoff.next_pause(None) else {
+                tracing::error!(%download_id, event_type, attempt, %error, "event not published");
+                return;
+            };
+            tracing::warn!(%download_id, event_type, attempt, %error, ?pause, "event not published, retrying");
+            tokio::time::sleep(pause).await;
         }
     }
 }
@@ -138,9 +145,6 @@ fn envelope(event_type: &str, data: Value) -> Result<EventEnvelope, SchemaViolat
     let version = soulspot_contracts::contracts()?.event_version(event_type)?;
     Ok(EventEnvelope::new(event_type, version, MODULE, data))
 }
-
-/// Tries of an outcome event (about three minutes with the pauses between them).
-const OUTCOME_TRIES: u32 = 30;
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use soulspot_bus::{
-    EventBus, HandlerError, ReceivedEvent, SubscribeError, SubscribeOptions, Subscription,
+    EventBus, EventStoreError, HandlerError, ReceivedEvent, SubscribeOptions, Subscription,
 };
 use soulspot_contracts::TrackRef;
 use soulspot_contracts::operations::modules::SPOTIFY;
@@ -28,7 +28,7 @@ struct CompletedForSource {
 pub async fn subscribe(
     bus: &EventBus,
     downloads: DownloadedTracks,
-) -> Result<Subscription, SubscribeError> {
+) -> Result<Subscription, EventStoreError> {
     bus.subscribe(SubscribeOptions::new(SPOTIFY, EVENT_TYPE), move |event| {
         let downloads = downloads.clone();
         async move { record(&downloads, event).await }
