@@ -120,7 +120,7 @@ impl Stack {
                     // on it quickly and move to the next candidate.
                     settings.downloads.stall_timeout_secs = 3;
                     if options.fast {
-                        settings.slskd.busy_backoff_ms = 5;
+                        settings.slskd.busy_retry.base_ms = 5;
                         settings.search.poll_interval_ms = 5;
                         settings.downloads.poll_interval_ms = 5;
                         settings.search.rate_limit_searches = 1_000_000;

@@ -4,24 +4,29 @@ use std::time::Duration;
 
 use async_nats::{Client, ConnectOptions, Event};
 use serde::{Deserialize, Serialize};
+use soulspot_common::RetryPolicy;
 
 /// The `[nats]` section of every module's settings (`SOULSPOT__NATS__URL` sets the url for all).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NatsSettings {
     pub url: String,
-    /// How many times start-up tries to connect before giving up.
-    pub connect_attempts: u32,
-    /// The first wait between attempts; doubled each time, capped at 5 s.
-    pub connect_backoff_ms: u64,
+    /// How start-up retries an unreachable NATS (`[nats.connect_retry]`); 0 attempts retries
+    /// for ever.
+    pub connect_retry: RetryPolicy,
 }
 
 impl Default for NatsSettings {
     fn default() -> Self {
         Self {
             url: "nats://127.0.0.1:4222".to_owned(),
-            connect_attempts: 30,
-            connect_backoff_ms: 100,
+            connect_retry: RetryPolicy {
+                base_ms: 100,
+                factor: 2,
+                max_delay_ms: 5_000,
+                max_attempts: 30,
+                jitter_percent: 0,
+            },
         }
     }
 }
@@ -35,33 +40,31 @@ pub struct ConnectError {
     pub last_error: String,
 }
 
-/// Connects as `client_name`, retrying with exponential backoff. Once connected, the client
-/// reconnects on its own after any outage and logs each change of connection state.
+/// Connects as `client_name`, retrying as `settings.connect_retry` says. Once connected, the
+/// client reconnects on its own after any outage and logs each change of connection state.
 pub async fn connect(settings: &NatsSettings, client_name: &str) -> Result<Client, ConnectError> {
-    let attempts = settings.connect_attempts.max(1);
-    let mut backoff = Duration::from_millis(settings.connect_backoff_ms.max(1));
-    let mut last_error = String::new();
-    for attempt in 1..=attempts {
-        match options(client_name).connect(settings.url.as_str()).await {
+    let mut backoff = settings.connect_retry.backoff();
+    loop {
+        let attempt = backoff.start();
+        let error = match options(client_name).connect(settings.url.as_str()).await {
             Ok(client) => {
                 tracing::info!(url = %settings.url, client = client_name, attempt, "connected to nats");
                 return Ok(client);
             }
-            Err(error) => {
-                last_error = error.to_string();
-                tracing::warn!(url = %settings.url, attempt, error = %last_error, "nats not reachable yet");
+            Err(error) => error.to_string(),
+        };
+        tracing::warn!(url = %settings.url, attempt, %error, "nats not reachable yet");
+        match backoff.next_pause(None) {
+            Some(pause) => tokio::time::sleep(pause).await,
+            None => {
+                return Err(ConnectError {
+                    url: settings.url.clone(),
+                    attempts: attempt,
+                    last_error: error,
+                });
             }
         }
-        if attempt < attempts {
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
-        }
     }
-    Err(ConnectError {
-        url: settings.url.clone(),
-        attempts,
-        last_error,
-    })
 }
 
 fn options(client_name: &str) -> ConnectOptions {

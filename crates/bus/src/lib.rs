@@ -11,7 +11,7 @@ pub mod testing;
 pub use connect::{ConnectError, NatsSettings, connect};
 pub use context::MessageContext;
 pub use events::{
-    DeliverFrom, EventBus, EventPublisher, EventStoreSettings, HandlerError, PublishError,
-    ReceivedEvent, SubscribeError, SubscribeOptions, Subscription,
+    DeliverFrom, EventBus, EventPublisher, EventStoreError, EventStoreSettings, HandlerError,
+    PublishError, ReceivedEvent, SubscribeOptions, Subscription,
 };
-pub use request::{ErrorClass, RequestError, request_bytes, request_json};
+pub use request::{RequestError, request_bytes, request_json};

@@ -1,27 +1,21 @@
 //! Request/reply over NATS with a deadline, mapping every failure to a typed error.
 //!
 //! A service reports errors through the NATS micro headers `Nats-Service-Error` and
-//! `Nats-Service-Error-Code`; codes below 500 are the caller's fault (4xx class), the rest
-//! the service's (5xx class).
+//! `Nats-Service-Error-Code`, plus [`RETRY_AFTER_MS_HEADER`] when it is busy. Every failure
+//! has an [`ErrorKind`]; whose fault it is and whether it is worth retrying follow from that
+//! kind alone.
 
 use std::time::Duration;
 
 use async_nats::service::{NATS_SERVICE_ERROR, NATS_SERVICE_ERROR_CODE};
-use async_nats::{Client, Request, RequestErrorKind};
+use async_nats::{Client, HeaderMap, Request, RequestErrorKind};
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use soulspot_contracts::ErrorKind;
+use soulspot_contracts::error::{RETRY_AFTER_MS_HEADER, read_retry_after_header};
 
 use crate::context::MessageContext;
-
-/// Who is at fault for a failed request, which decides whether to try elsewhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorClass {
-    /// Bad input (4xx): trying another provider would fail the same way.
-    Client,
-    /// The provider failed (5xx) or could not be reached: another may succeed.
-    Server,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
@@ -29,11 +23,14 @@ pub enum RequestError {
     NoResponders { subject: String },
     #[error("no reply on {subject} within {after:?}")]
     Timeout { subject: String, after: Duration },
+    /// The service answered with an error; `code` is the one it chose, its kind follows.
     #[error("{subject} replied with error {code}: {message}")]
     Service {
         subject: String,
         code: u16,
         message: String,
+        /// How long a busy service asked to be left alone.
+        retry_after: Option<Duration>,
     },
     #[error("request to {subject} could not be encoded: {source}")]
     Encode {
@@ -52,22 +49,26 @@ pub enum RequestError {
 }
 
 impl RequestError {
-    pub fn class(&self) -> ErrorClass {
+    /// What kind of failure this is: nobody listening is `Unavailable`, no reply in time a
+    /// `Timeout`, a service error the kind of its code.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            RequestError::Service { code, .. } if *code < 500 => ErrorClass::Client,
-            RequestError::Encode { .. } => ErrorClass::Client,
-            _ => ErrorClass::Server,
+            RequestError::NoResponders { .. } | RequestError::Transport { .. } => {
+                ErrorKind::Unavailable
+            }
+            RequestError::Timeout { .. } => ErrorKind::Timeout,
+            RequestError::Service { code, .. } => ErrorKind::from_code(*code),
+            // The request the caller handed over cannot be sent to anyone.
+            RequestError::Encode { .. } => ErrorKind::BadInput,
+            RequestError::Decode { .. } => ErrorKind::Internal,
         }
     }
 
-    /// Worth retrying after a pause: the provider was absent, slow or temporarily failing.
-    pub fn is_transient(&self) -> bool {
+    /// The wait a busy service asked for, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            RequestError::NoResponders { .. }
-            | RequestError::Timeout { .. }
-            | RequestError::Transport { .. } => true,
-            RequestError::Service { code, .. } => *code == 503 || *code == 429,
-            RequestError::Encode { .. } | RequestError::Decode { .. } => false,
+            RequestError::Service { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 }
@@ -100,24 +101,28 @@ pub async fn request_bytes(
                 message: error.to_string(),
             },
         })?;
-    if let Some(code) = reply
+    match reply
         .headers
         .as_ref()
-        .and_then(|headers| headers.get(NATS_SERVICE_ERROR_CODE))
+        .and_then(|headers| service_error(subject, headers))
     {
-        let message = reply
-            .headers
-            .as_ref()
-            .and_then(|headers| headers.get(NATS_SERVICE_ERROR))
-            .map(|value| value.as_str().to_owned())
-            .unwrap_or_default();
-        return Err(RequestError::Service {
-            subject: subject.to_owned(),
-            code: code.as_str().parse().unwrap_or(500),
-            message,
-        });
+        Some(error) => Err(error),
+        None => Ok(reply.payload),
     }
-    Ok(reply.payload)
+}
+
+/// The error a reply's headers report, if they report one.
+fn service_error(subject: &str, headers: &HeaderMap) -> Option<RequestError> {
+    let code = headers.get(NATS_SERVICE_ERROR_CODE)?;
+    let header = |name: &str| headers.get(name).map(|value| value.as_str().to_owned());
+    Some(RequestError::Service {
+        subject: subject.to_owned(),
+        code: code.as_str().trim().parse().unwrap_or(500),
+        message: header(NATS_SERVICE_ERROR).unwrap_or_default(),
+        retry_after: header(RETRY_AFTER_MS_HEADER)
+            .as_deref()
+            .and_then(read_retry_after_header),
+    })
 }
 
 /// Typed request/reply: JSON in, JSON out.
@@ -147,29 +152,99 @@ where
 mod tests {
     use super::*;
 
-    fn service_error(code: u16) -> RequestError {
+    fn replied(code: u16) -> RequestError {
         RequestError::Service {
             subject: "s".into(),
             code,
             message: "m".into(),
+            retry_after: None,
+        }
+    }
+
+    fn json_error() -> serde_json::Error {
+        serde_json::from_str::<u8>("not json").unwrap_err()
+    }
+
+    #[test]
+    fn every_failure_has_its_kind() {
+        let subject = || "s".to_owned();
+        let cases = [
+            (
+                RequestError::NoResponders { subject: subject() },
+                ErrorKind::Unavailable,
+            ),
+            (
+                RequestError::Timeout {
+                    subject: subject(),
+                    after: Duration::from_secs(1),
+                },
+                ErrorKind::Timeout,
+            ),
+            (
+                RequestError::Transport {
+                    subject: subject(),
+                    message: "connection closed".into(),
+                },
+                ErrorKind::Unavailable,
+            ),
+            (
+                RequestError::Encode {
+                    subject: subject(),
+                    source: json_error(),
+                },
+                ErrorKind::BadInput,
+            ),
+            (
+                RequestError::Decode {
+                    subject: subject(),
+                    source: json_error(),
+                },
+                ErrorKind::Internal,
+            ),
+            (replied(400), ErrorKind::BadInput),
+            (replied(404), ErrorKind::NotFound),
+            (replied(409), ErrorKind::Conflict),
+            (replied(413), ErrorKind::BadInput),
+            (replied(422), ErrorKind::BadInput),
+            (replied(429), ErrorKind::Busy),
+            (replied(500), ErrorKind::Internal),
+            (replied(503), ErrorKind::Unavailable),
+            (replied(504), ErrorKind::Timeout),
+        ];
+        for (error, kind) in cases {
+            assert_eq!(error.kind(), kind, "{error}");
         }
     }
 
     #[test]
-    fn classifies_service_errors_by_code() {
-        assert_eq!(service_error(400).class(), ErrorClass::Client);
-        assert_eq!(service_error(422).class(), ErrorClass::Client);
-        assert_eq!(service_error(500).class(), ErrorClass::Server);
-        let no_responders = RequestError::NoResponders {
-            subject: "s".into(),
-        };
-        assert_eq!(no_responders.class(), ErrorClass::Server);
+    fn a_busy_reply_is_neither_the_callers_fault_nor_final() {
+        let busy = replied(429);
+        assert!(!busy.kind().is_callers_fault());
+        assert!(busy.kind().is_transient());
+        assert!(replied(422).kind().is_callers_fault());
+        assert!(!replied(500).kind().is_transient());
     }
 
     #[test]
-    fn only_unavailability_is_transient() {
-        assert!(service_error(503).is_transient());
-        assert!(!service_error(500).is_transient());
-        assert!(!service_error(400).is_transient());
+    fn a_busy_reply_carries_its_retry_after() {
+        let mut headers = HeaderMap::new();
+        headers.insert(NATS_SERVICE_ERROR_CODE, "429");
+        headers.insert(NATS_SERVICE_ERROR, "too many searches");
+        headers.insert(RETRY_AFTER_MS_HEADER, "1500");
+        let error = service_error_of(&headers);
+        assert_eq!(error.kind(), ErrorKind::Busy);
+        assert_eq!(error.retry_after(), Some(Duration::from_millis(1500)));
+        assert!(error.to_string().contains("too many searches"));
+    }
+
+    #[test]
+    fn a_reply_without_an_error_code_is_no_error() {
+        let mut headers = HeaderMap::new();
+        headers.insert(NATS_SERVICE_ERROR, "stray");
+        assert!(service_error("s", &headers).is_none());
+    }
+
+    fn service_error_of(headers: &HeaderMap) -> RequestError {
+        service_error("s", headers).unwrap()
     }
 }

@@ -18,14 +18,16 @@ use tokio::sync::mpsc;
 const WAIT: Duration = Duration::from_secs(10);
 
 async fn bus(server: &NatsServer, module: &str) -> EventBus {
+    bus_with(server, module, &EventStoreSettings::default()).await
+}
+
+async fn bus_with(server: &NatsServer, module: &str, store: &EventStoreSettings) -> EventBus {
     let settings = NatsSettings {
         url: server.url(),
         ..NatsSettings::default()
     };
     let client = soulspot_bus::connect(&settings, module).await.unwrap();
-    EventBus::new(client, module, &EventStoreSettings::default())
-        .await
-        .unwrap()
+    EventBus::new(client, module, store).await.unwrap()
 }
 
 fn started(download_id: &str) -> Value {
@@ -252,12 +254,16 @@ async fn an_invalid_event_on_the_consumer_side_lands_in_the_dead_letter_subject(
 #[tokio::test]
 async fn a_handler_that_keeps_failing_is_dead_lettered_after_its_last_delivery() {
     let server = NatsServer::start().unwrap();
-    let bus = bus(&server, "soulseek").await;
+    let store = EventStoreSettings::default();
+    let store = EventStoreSettings {
+        redelivery: store.redelivery.with_max_attempts(2),
+        ..store
+    };
+    let bus = bus_with(&server, "soulseek", &store).await;
     let mut dead_letters = bus.client().subscribe("soulspot.dlq.flaky").await.unwrap();
     let attempts = Arc::new(std::sync::atomic::AtomicI64::new(0));
     let counted = attempts.clone();
-    let mut options = SubscribeOptions::new("flaky", "download.started");
-    options.max_deliver = 2;
+    let options = SubscribeOptions::new("flaky", "download.started");
     let _subscription = bus
         .subscribe(options, move |_| {
             counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

@@ -7,5 +7,5 @@ pub mod retry;
 pub mod retry_after;
 pub mod text;
 
-pub use retry::{Backoff, RetryPolicy};
+pub use retry::{Backoff, RetryPolicy, Verdict};
 pub use retry_after::parse_retry_after;

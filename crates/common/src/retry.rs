@@ -47,7 +47,7 @@ pub enum Verdict {
     GiveUp,
     /// Worth another try after the policy's pause.
     Retry,
-    /// Worth another try, not before this long (a server's `Retry-After`).
+    /// Worth another try after this long instead of the policy's pause (a server's `Retry-After`).
     RetryAfter(Duration),
 }
 
@@ -158,14 +158,14 @@ impl Backoff {
     }
 
     /// After a failed try: the pause before the next one, or `None` when the policy allows no
-    /// more tries or the pause would outlast the deadline. `at_least` is a server's
-    /// `Retry-After`, which wins over a shorter pause.
-    pub fn next_pause(&self, at_least: Option<Duration>) -> Option<Duration> {
+    /// more tries or the pause would outlast the deadline. `retry_after` is a server's
+    /// `Retry-After`: when given, it is the pause instead of the policy's (a caller caps it
+    /// first if it must).
+    pub fn next_pause(&self, retry_after: Option<Duration>) -> Option<Duration> {
         if !self.policy.allows(self.attempts) {
             return None;
         }
-        let pause = self.policy.pause(self.attempts.max(1));
-        let pause = at_least.map_or(pause, |wait| wait.max(pause));
+        let pause = retry_after.unwrap_or_else(|| self.policy.pause(self.attempts.max(1)));
         match self.deadline {
             Some(deadline) if Instant::now() + pause > deadline => None,
             _ => Some(pause),
@@ -241,6 +241,11 @@ mod tests {
         assert_eq!(
             backoff.next_pause(Some(Duration::from_secs(3))),
             Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            backoff.next_pause(Some(Duration::ZERO)),
+            Some(Duration::ZERO),
+            "the server's wait replaces the policy's, also when shorter"
         );
         for _ in 0..3 {
             backoff.start();

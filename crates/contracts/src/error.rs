@@ -55,6 +55,19 @@ impl ErrorKind {
         }
     }
 
+    /// What an HTTP dependency's error status means for the service that called it: its
+    /// overload is busy, its slowness a timeout, its failure (5xx) unavailability; any other
+    /// refusal is of a request this service built wrongly, so internal. Statuses a client
+    /// understands better (e.g. 404 for a missing resource) are mapped before this.
+    pub const fn of_upstream_status(status: u16) -> Self {
+        match status {
+            429 => Self::Busy,
+            408 | 504 => Self::Timeout,
+            500..=599 => Self::Unavailable,
+            _ => Self::Internal,
+        }
+    }
+
     /// The caller sent something no provider would accept: return it, try nobody else.
     pub const fn is_callers_fault(self) -> bool {
         matches!(self, Self::BadInput | Self::NotFound | Self::Conflict)
@@ -120,6 +133,11 @@ pub fn retry_after_header(wait: Duration) -> String {
     wait.as_millis().to_string()
 }
 
+/// The wait a [`RETRY_AFTER_MS_HEADER`] value asks for; `None` when it is not a number.
+pub fn read_retry_after_header(value: &str) -> Option<Duration> {
+    value.trim().parse().ok().map(Duration::from_millis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +168,17 @@ mod tests {
     }
 
     #[test]
+    fn an_upstream_failure_is_never_the_callers_fault() {
+        assert_eq!(ErrorKind::of_upstream_status(429), ErrorKind::Busy);
+        assert_eq!(ErrorKind::of_upstream_status(504), ErrorKind::Timeout);
+        assert_eq!(ErrorKind::of_upstream_status(502), ErrorKind::Unavailable);
+        assert_eq!(ErrorKind::of_upstream_status(400), ErrorKind::Internal);
+        for status in [400, 401, 403, 404, 409, 422, 500, 503] {
+            assert!(!ErrorKind::of_upstream_status(status).is_callers_fault());
+        }
+    }
+
+    #[test]
     fn busy_is_worth_retrying_and_not_the_callers_fault() {
         assert!(ErrorKind::Busy.is_transient());
         assert!(!ErrorKind::Busy.is_callers_fault());
@@ -160,6 +189,16 @@ mod tests {
         for kind in KINDS {
             assert!(!(kind.is_callers_fault() && kind.is_transient()), "{kind}");
         }
+    }
+
+    #[test]
+    fn a_retry_after_survives_its_header() {
+        let wait = Duration::from_millis(1_500);
+        assert_eq!(
+            read_retry_after_header(&retry_after_header(wait)),
+            Some(wait)
+        );
+        assert_eq!(read_retry_after_header("soon"), None);
     }
 
     #[test]

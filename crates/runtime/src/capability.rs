@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -10,46 +11,86 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use soulspot_bus::MessageContext;
+use soulspot_contracts::ErrorKind;
 
-/// A failed request as the caller sees it: a status code and a message, sent back in the
-/// NATS micro error headers. Codes below 500 mean the request itself was wrong.
+/// A failed request as the caller sees it: its kind, the code sent in the NATS micro error
+/// headers, a message, and for a busy module how long to leave it alone. The code is the
+/// kind's own unless the handler chose a more precise one (413, 422, ...); the kind then
+/// follows from the code, so caller and callee agree on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceError {
-    pub code: u16,
-    pub message: String,
+    kind: ErrorKind,
+    code: u16,
+    message: String,
+    retry_after: Option<Duration>,
 }
 
 impl ServiceError {
-    pub fn new(code: u16, message: impl fmt::Display) -> Self {
+    /// An error of `kind`, with the kind's code.
+    pub fn new(kind: ErrorKind, message: impl fmt::Display) -> Self {
+        Self {
+            kind,
+            code: kind.code(),
+            message: message.to_string(),
+            retry_after: None,
+        }
+    }
+
+    /// An error with a code more precise than its kind's own (e.g. 403 or 422); the kind is
+    /// the code's.
+    pub fn with_code(code: u16, message: impl fmt::Display) -> Self {
         Self {
             code,
-            message: message.to_string(),
+            ..Self::new(ErrorKind::from_code(code), message)
         }
     }
 
     pub fn bad_request(message: impl fmt::Display) -> Self {
-        Self::new(400, message)
+        Self::new(ErrorKind::BadInput, message)
     }
 
     pub fn not_found(message: impl fmt::Display) -> Self {
-        Self::new(404, message)
+        Self::new(ErrorKind::NotFound, message)
     }
 
     pub fn payload_too_large(message: impl fmt::Display) -> Self {
-        Self::new(413, message)
+        Self::with_code(413, message)
     }
 
-    pub fn internal(message: impl fmt::Display) -> Self {
-        Self::new(500, message)
+    /// At capacity or rate limited: worth retrying later, or elsewhere; `retry_after` travels
+    /// to the caller.
+    pub fn busy(message: impl fmt::Display, retry_after: Option<Duration>) -> Self {
+        Self {
+            retry_after,
+            ..Self::new(ErrorKind::Busy, message)
+        }
     }
 
     /// A dependency is down: worth retrying later, or elsewhere.
     pub fn unavailable(message: impl fmt::Display) -> Self {
-        Self::new(503, message)
+        Self::new(ErrorKind::Unavailable, message)
     }
 
-    pub fn is_client_error(&self) -> bool {
-        self.code < 500
+    pub fn internal(message: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The code sent in `Nats-Service-Error-Code`.
+    pub fn code(&self) -> u16 {
+        self.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// How long a busy module asks to be left alone.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
     }
 }
 
@@ -131,5 +172,27 @@ impl Capability {
 
     pub fn operation(&self) -> &str {
         &self.operation
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_built_from_a_kind_carries_the_kinds_code() {
+        let error = ServiceError::not_found("no such playlist");
+        assert_eq!((error.kind(), error.code()), (ErrorKind::NotFound, 404));
+        let busy = ServiceError::busy("too many searches", Some(Duration::from_secs(2)));
+        assert_eq!((busy.kind(), busy.code()), (ErrorKind::Busy, 429));
+        assert_eq!(busy.retry_after(), Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn a_precise_code_is_kept_and_its_kind_follows_from_it() {
+        let refused = ServiceError::with_code(422, "checksum mismatch");
+        assert_eq!((refused.kind(), refused.code()), (ErrorKind::BadInput, 422));
+        let large = ServiceError::payload_too_large("too big");
+        assert_eq!((large.kind(), large.code()), (ErrorKind::BadInput, 413));
     }
 }

@@ -11,6 +11,7 @@ pub mod http;
 pub mod module;
 pub mod outbound;
 pub mod rate_limit;
+mod reply;
 pub mod secret;
 pub mod settings;
 pub mod shutdown;

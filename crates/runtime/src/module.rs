@@ -20,6 +20,7 @@ use tracing::Instrument;
 
 use crate::capability::{CallContext, Capability, ServiceError};
 use crate::health::HealthChecks;
+use crate::reply;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -246,29 +247,16 @@ async fn answer(request: Request, route: Route, shared: Arc<Shared>) {
     let _entered = span.enter();
     let outcome_label = match &outcome {
         Ok(_) => "ok",
-        Err(error) if error.is_client_error() => "client_error",
+        Err(error) if error.kind().is_callers_fault() => "client_error",
         Err(_) => "server_error",
     };
     metrics::counter!("soulspot_requests_total", "module" => shared.module.clone(), "operation" => operation.clone(), "outcome" => outcome_label).increment(1);
     metrics::histogram!("soulspot_request_duration_seconds", "module" => shared.module.clone(), "operation" => operation.clone())
         .record(started.elapsed().as_secs_f64());
-    let reply = match outcome {
-        Ok(body) => Ok(body),
-        Err(error) => {
-            if error.is_client_error() {
-                tracing::info!(code = error.code, error = %error.message, "request refused");
-            } else {
-                tracing::error!(code = error.code, error = %error.message, "request failed");
-            }
-            Err(async_nats::service::error::Error {
-                status: error.message,
-                code: usize::from(error.code),
-            })
-        }
-    };
-    if let Err(error) = request.respond(reply).await {
-        tracing::warn!(%error, "reply not sent");
+    if let Err(error) = &outcome {
+        reply::log_failure(error);
     }
+    reply::respond(&request, outcome).await;
 }
 
 async fn handle(

@@ -146,10 +146,10 @@ async fn blocking<T: Send + 'static>(
 /// Bad input is the caller's (4xx, no fallback); a broken disk or index is ours (5xx).
 fn import_error(error: &ImportError) -> ServiceError {
     match error {
-        ImportError::SourceOutsideDownloads(_) => ServiceError::new(403, error),
+        ImportError::SourceOutsideDownloads(_) => ServiceError::with_code(403, error),
         ImportError::SourceMissing(_) => ServiceError::not_found(error),
         ImportError::SourceNotAFile(_) => ServiceError::bad_request(error),
-        ImportError::ChecksumMismatch { .. } => ServiceError::new(422, error),
+        ImportError::ChecksumMismatch { .. } => ServiceError::with_code(422, error),
         ImportError::DownloadsUnavailable { .. } => ServiceError::unavailable(error),
         ImportError::UnsafeDestination(_) | ImportError::Io { .. } => ServiceError::internal(error),
         ImportError::Index(index) => index_error(index),

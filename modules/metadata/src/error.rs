@@ -1,5 +1,6 @@
-//! The one error of `enrich.metadata` and its mapping to a service error: 4xx when the
-//! request names a file that cannot be tagged, 5xx when this module or MusicBrainz fails.
+//! The one error of `enrich.metadata` and its mapping to a service error: the caller's
+//! fault when the request names a file that cannot be tagged, MusicBrainz's failure by its
+//! kind, ours otherwise.
 
 use soulspot_runtime::ServiceError;
 
@@ -19,36 +20,37 @@ pub enum EnrichError {
 
 impl From<EnrichError> for ServiceError {
     fn from(error: EnrichError) -> Self {
-        let code = match &error {
-            EnrichError::Path(PathError::OutsideDownloads(_)) => 403,
-            EnrichError::Path(PathError::Missing(_)) => 404,
-            EnrichError::Path(PathError::NotAFile(_)) => 400,
-            EnrichError::Path(PathError::Unreadable { .. }) => 403,
-            EnrichError::Tags(TagError::Unreadable { .. }) => 422,
-            EnrichError::Path(PathError::DownloadsDirUnavailable { .. }) => 503,
-            EnrichError::Tags(_) => 500,
-            // MusicBrainz refused a request this module built: a bug here, not the caller's.
-            EnrichError::MusicBrainz(
-                MusicBrainzError::Status { .. } | MusicBrainzError::MalformedJson(_),
-            ) => 502,
-            EnrichError::MusicBrainz(_) => 503,
-        };
-        ServiceError::new(code, error)
+        match &error {
+            EnrichError::Path(PathError::OutsideDownloads(_) | PathError::Unreadable { .. }) => {
+                ServiceError::with_code(403, error)
+            }
+            EnrichError::Path(PathError::Missing(_)) => ServiceError::not_found(error),
+            EnrichError::Path(PathError::NotAFile(_)) => ServiceError::bad_request(error),
+            EnrichError::Tags(TagError::Unreadable { .. }) => ServiceError::with_code(422, error),
+            EnrichError::Path(PathError::DownloadsDirUnavailable { .. }) => {
+                ServiceError::unavailable(error)
+            }
+            EnrichError::Tags(_) => ServiceError::internal(error),
+            EnrichError::MusicBrainz(musicbrainz) => ServiceError::new(musicbrainz.kind(), error),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use soulspot_contracts::ErrorKind;
+
     use super::*;
 
     #[test]
     fn bad_files_are_the_callers_fault_and_outages_are_not() {
         let outside: ServiceError =
             EnrichError::from(PathError::OutsideDownloads("/etc/passwd".into())).into();
-        assert_eq!(outside.code, 403);
+        assert_eq!(outside.code(), 403);
+        assert!(outside.kind().is_callers_fault());
         let missing: ServiceError = EnrichError::from(PathError::Missing("a.flac".into())).into();
         assert_eq!(
-            (missing.code, missing.message.as_str()),
+            (missing.code(), missing.message()),
             (404, "file not found: a.flac")
         );
         let throttled: ServiceError = EnrichError::from(MusicBrainzError::Throttled {
@@ -56,6 +58,6 @@ mod tests {
             attempts: 4,
         })
         .into();
-        assert!(!throttled.is_client_error());
+        assert_eq!(throttled.kind(), ErrorKind::Busy);
     }
 }

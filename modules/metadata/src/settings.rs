@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use soulspot_common::RetryPolicy;
 use soulspot_runtime::ServiceSettings;
 
 /// Everything the metadata module reads from `config/metadata.toml` and
@@ -31,8 +32,9 @@ pub struct MusicBrainzSettings {
     pub rate_limit_interval_ms: u64,
     /// Deadline of one HTTP request.
     pub request_timeout_ms: u64,
-    /// How many times a 503/429/502/504 answer is retried before giving up.
-    pub max_retries: u32,
+    /// `[musicbrainz.retry]`: how a throttled answer (429, 502, 503, 504) is retried; a
+    /// `Retry-After` longer than `max_delay_ms` is not waited for.
+    pub retry: RetryPolicy,
     /// How many look-ups the in-memory cache keeps; 0 disables it.
     pub cache_size: usize,
     /// A candidate whose length differs from the wanted one by more than this is rejected
@@ -47,7 +49,13 @@ impl Default for MusicBrainzSettings {
             contact: "https://github.com/soulspot/soulspot".to_owned(),
             rate_limit_interval_ms: 1_000,
             request_timeout_ms: 10_000,
-            max_retries: 3,
+            retry: RetryPolicy {
+                base_ms: 1_000,
+                factor: 2,
+                max_delay_ms: 30_000,
+                max_attempts: 4,
+                jitter_percent: 0,
+            },
             cache_size: 1_024,
             duration_tolerance_ms: 10_000,
         }

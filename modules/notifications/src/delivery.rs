@@ -1,47 +1,25 @@
-//! Sending one channel's request with retries: exponential backoff on 5xx, 429 (honouring
-//! `Retry-After`, capped), timeouts and network errors; never on other 4xx.
+//! Sending one channel's request with retries as `[delivery.retry]` says, on failures that
+//! may pass (a throttling or failing server, a timeout, the network), honouring
+//! `Retry-After` (capped); never on a refusal of the request itself.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::RETRY_AFTER;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc2822;
+use soulspot_common::{RetryPolicy, parse_retry_after};
+use soulspot_contracts::ErrorKind;
 use tokio::time::Instant;
 
-/// How many times to try, and how long to wait in between.
+/// How one channel delivery is retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
-    pub max_attempts: u32,
-    /// The wait after the first failed attempt; doubled after each further one.
-    pub base_delay: Duration,
-    pub max_delay: Duration,
+pub struct DeliveryPolicy {
+    /// Attempts in all and the pauses between them.
+    pub retry: RetryPolicy,
     /// The longest `Retry-After` obeyed; longer ones are cut to this.
     pub max_retry_after: Duration,
     /// No attempt starts later than this after the first, so that a delivery ends within
     /// its caller's deadline (this window plus one attempt's timeout).
     pub retry_window: Duration,
-}
-
-impl RetryPolicy {
-    /// The wait after the `failed_attempts`-th failure (1-based): base × 2^(n-1), capped.
-    pub fn backoff(&self, failed_attempts: u32) -> Duration {
-        let doublings = failed_attempts.saturating_sub(1).min(31);
-        self.base_delay
-            .saturating_mul(1 << doublings)
-            .min(self.max_delay)
-    }
-
-    /// The wait before retrying after `failure`: what the server asked for, if it did.
-    pub fn wait_after(&self, failure: &AttemptFailure, failed_attempts: u32) -> Duration {
-        match failure {
-            AttemptFailure::Status {
-                retry_after: Some(asked),
-                ..
-            } => (*asked).min(self.max_retry_after),
-            _ => self.backoff(failed_attempts),
-        }
-    }
 }
 
 /// Why one HTTP attempt failed.
@@ -59,11 +37,19 @@ pub enum AttemptFailure {
 }
 
 impl AttemptFailure {
-    /// Whether another attempt may succeed: the server's fault or the network's, not ours.
-    pub fn is_retryable(&self) -> bool {
+    /// What kind of failure this is; another attempt may succeed when it is transient.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            AttemptFailure::Status { code, .. } => *code >= 500 || *code == 429,
-            AttemptFailure::Timeout | AttemptFailure::Network(_) => true,
+            AttemptFailure::Status { code, .. } => ErrorKind::of_upstream_status(*code),
+            AttemptFailure::Timeout => ErrorKind::Timeout,
+            AttemptFailure::Network(_) => ErrorKind::Unavailable,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            AttemptFailure::Status { retry_after, .. } => *retry_after,
+            AttemptFailure::Timeout | AttemptFailure::Network(_) => None,
         }
     }
 
@@ -72,7 +58,7 @@ impl AttemptFailure {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| parse_retry_after(value, OffsetDateTime::now_utc()));
+            .and_then(|value| parse_retry_after(value, SystemTime::now()));
         AttemptFailure::Status {
             code: response.status().as_u16(),
             retry_after,
@@ -98,16 +84,6 @@ impl fmt::Display for AttemptFailure {
     }
 }
 
-/// `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3).
-pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = OffsetDateTime::parse(value, &Rfc2822).ok()?;
-    Some((date - now).try_into().unwrap_or(Duration::ZERO))
-}
-
 /// The outcome of delivering on one channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryReport {
@@ -128,21 +104,22 @@ impl DeliveryReport {
     }
 }
 
-/// Sends `request` until a 2xx, a failure not worth retrying, or `policy.max_attempts`.
+/// Sends `request` until a 2xx, a failure not worth retrying, or the policy's last attempt.
 pub async fn send_with_retries(
     http: &reqwest::Client,
     request: reqwest::Request,
-    policy: &RetryPolicy,
+    policy: &DeliveryPolicy,
 ) -> DeliveryReport {
-    let started = Instant::now();
-    let max_attempts = policy.max_attempts.max(1);
-    let mut attempts = 0;
+    let mut backoff = policy
+        .retry
+        .backoff()
+        .until(Instant::now() + policy.retry_window);
     loop {
         // Every channel builds its body in memory, so the clone always exists.
         let Some(this_attempt) = request.try_clone() else {
             return DeliveryReport::not_sent(&StreamedBody);
         };
-        attempts += 1;
+        let attempts = backoff.start();
         let failure = match http.execute(this_attempt).await {
             Ok(response) if response.status().is_success() => {
                 return DeliveryReport {
@@ -154,19 +131,23 @@ pub async fn send_with_retries(
             Ok(response) => AttemptFailure::from_response(&response),
             Err(error) => AttemptFailure::from_error(error),
         };
-        let wait = policy.wait_after(&failure, attempts);
-        let will_retry = failure.is_retryable()
-            && attempts < max_attempts
-            && started.elapsed() + wait <= policy.retry_window;
-        tracing::debug!(attempt = attempts, error = %failure, will_retry, ?wait, "delivery attempt failed");
-        if !will_retry {
+        let asked = failure
+            .retry_after()
+            .map(|wait| wait.min(policy.max_retry_after));
+        let pause = if failure.kind().is_transient() {
+            backoff.next_pause(asked)
+        } else {
+            None
+        };
+        tracing::debug!(attempt = attempts, error = %failure, will_retry = pause.is_some(), ?pause, "delivery attempt failed");
+        let Some(pause) = pause else {
             return DeliveryReport {
                 ok: false,
                 attempts,
                 error: Some(failure.to_string()),
             };
-        }
-        tokio::time::sleep(wait).await;
+        };
+        tokio::time::sleep(pause).await;
     }
 }
 
@@ -190,66 +171,24 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
 
-    fn policy() -> RetryPolicy {
-        RetryPolicy {
-            max_attempts: 5,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(3),
-            max_retry_after: Duration::from_secs(10),
-            retry_window: Duration::from_secs(60),
-        }
-    }
-
-    #[test]
-    fn backoff_doubles_from_the_base_up_to_the_cap() {
-        let waits: Vec<_> = (1..=5).map(|n| policy().backoff(n)).collect();
-        assert_eq!(
-            waits,
-            [500, 1000, 2000, 3000, 3000].map(Duration::from_millis)
-        );
-    }
-
-    #[test]
-    fn retry_after_replaces_the_backoff_within_its_cap() {
-        let asked = |seconds| AttemptFailure::Status {
-            code: 429,
-            retry_after: Some(Duration::from_secs(seconds)),
-        };
-        assert_eq!(policy().wait_after(&asked(2), 1), Duration::from_secs(2));
-        assert_eq!(policy().wait_after(&asked(600), 1), Duration::from_secs(10));
-    }
-
     #[test]
     fn retries_server_errors_throttling_and_network_failures_only() {
         let status = |code| AttemptFailure::Status {
             code,
             retry_after: None,
         };
-        assert!(status(500).is_retryable());
-        assert!(status(503).is_retryable());
-        assert!(status(429).is_retryable());
-        assert!(AttemptFailure::Timeout.is_retryable());
-        assert!(AttemptFailure::Network("reset".to_owned()).is_retryable());
-        assert!(!status(400).is_retryable());
-        assert!(!status(401).is_retryable());
-        assert!(!status(404).is_retryable());
-    }
-
-    #[test]
-    fn parses_retry_after_as_seconds_or_as_a_date() {
-        let now = OffsetDateTime::from_unix_timestamp(784_111_777).unwrap();
-        assert_eq!(
-            parse_retry_after("120", now),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now),
-            Some(Duration::from_secs(10))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:27 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
+        for transient in [
+            status(500),
+            status(503),
+            status(429),
+            AttemptFailure::Timeout,
+            AttemptFailure::Network("reset".to_owned()),
+        ] {
+            assert!(transient.kind().is_transient(), "{transient}");
+        }
+        for refused in [status(400), status(401), status(404)] {
+            assert!(!refused.kind().is_transient(), "{refused}");
+            assert!(!refused.kind().is_callers_fault(), "{refused}");
+        }
     }
 }

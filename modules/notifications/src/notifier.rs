@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::channels::ChannelSettings;
 use crate::dedup::DeliveryLog;
-use crate::delivery::{DeliveryReport, RetryPolicy};
+use crate::delivery::{DeliveryPolicy, DeliveryReport};
 use crate::health::ChannelHealth;
 use crate::message::Notification;
 
@@ -18,7 +18,7 @@ use crate::message::Notification;
 pub struct Notifier {
     channels: Vec<ChannelSettings>,
     http: reqwest::Client,
-    policy: RetryPolicy,
+    policy: DeliveryPolicy,
     log: DeliveryLog,
     health: ChannelHealth,
 }
@@ -27,7 +27,7 @@ impl Notifier {
     pub fn new(
         channels: Vec<ChannelSettings>,
         http: reqwest::Client,
-        policy: RetryPolicy,
+        policy: DeliveryPolicy,
         log: DeliveryLog,
         health: ChannelHealth,
     ) -> Self {

@@ -7,10 +7,11 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use soulspot_common::RetryPolicy;
 use soulspot_runtime::ServiceSettings;
 
 use crate::channels::ChannelSettings;
-use crate::delivery::RetryPolicy;
+use crate::delivery::DeliveryPolicy;
 
 /// Everything `soulspot-notifications` reads at start.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -28,12 +29,9 @@ pub struct NotificationsSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DeliverySettings {
-    /// Attempts per channel and notification, the first included.
-    pub max_attempts: u32,
-    /// Wait before the second attempt; doubled for each further one.
-    pub base_delay_ms: u64,
-    /// Longest wait between two attempts.
-    pub max_delay_ms: u64,
+    /// `[delivery.retry]`: attempts per channel and notification (the first included) and
+    /// the waits between them.
+    pub retry: RetryPolicy,
     /// Longest wait a `429 Retry-After` may impose; longer requests are cut to this.
     pub max_retry_after_ms: u64,
     /// Deadline of one HTTP attempt, connection included.
@@ -46,9 +44,13 @@ pub struct DeliverySettings {
 impl Default for DeliverySettings {
     fn default() -> Self {
         Self {
-            max_attempts: 3,
-            base_delay_ms: 500,
-            max_delay_ms: 10_000,
+            retry: RetryPolicy {
+                base_ms: 500,
+                factor: 2,
+                max_delay_ms: 10_000,
+                max_attempts: 3,
+                jitter_percent: 0,
+            },
             max_retry_after_ms: 10_000,
             timeout_ms: 5_000,
             deadline_ms: 25_000,
@@ -61,11 +63,9 @@ impl DeliverySettings {
         Duration::from_millis(self.timeout_ms)
     }
 
-    pub fn retry_policy(&self) -> RetryPolicy {
-        RetryPolicy {
-            max_attempts: self.max_attempts,
-            base_delay: Duration::from_millis(self.base_delay_ms),
-            max_delay: Duration::from_millis(self.max_delay_ms),
+    pub fn retry_policy(&self) -> DeliveryPolicy {
+        DeliveryPolicy {
+            retry: self.retry,
             max_retry_after: Duration::from_millis(self.max_retry_after_ms),
             retry_window: Duration::from_millis(self.deadline_ms.saturating_sub(self.timeout_ms)),
         }
@@ -100,9 +100,6 @@ impl NotificationsSettings {
     /// Checks what serde cannot: ranges, URLs, and that channel names are unique.
     pub fn validate(&self) -> Result<(), InvalidSetting> {
         let delivery = &self.delivery;
-        if delivery.max_attempts == 0 {
-            return Err(invalid("delivery.max_attempts", "must be at least 1"));
-        }
         if delivery.timeout_ms == 0 {
             return Err(invalid("delivery.timeout_ms", "must be above 0"));
         }
@@ -112,10 +109,10 @@ impl NotificationsSettings {
                 "must not be below delivery.timeout_ms",
             ));
         }
-        if delivery.max_delay_ms < delivery.base_delay_ms {
+        if delivery.retry.max_delay_ms < delivery.retry.base_ms {
             return Err(invalid(
-                "delivery.max_delay_ms",
-                "must not be below delivery.base_delay_ms",
+                "delivery.retry.max_delay_ms",
+                "must not be below delivery.retry.base_ms",
             ));
         }
         if self.dedup.bucket.is_empty() {

@@ -11,5 +11,5 @@ pub mod settings;
 
 pub use app::Application;
 pub use registry::Registry;
-pub use route::{RouteError, Router};
+pub use route::{CallPolicy, RouteError, Router};
 pub use settings::RouterSettings;

@@ -71,6 +71,15 @@ pub struct Candidate {
     pub priority: u32,
 }
 
+/// A module that offers an operation, and what keeps it from serving it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provider {
+    pub module: String,
+    pub status: ModuleStatus,
+    /// Required modules that are not active.
+    pub waiting_for: Vec<String>,
+}
+
 /// The result of one poll: who answered `$SRV.INFO` and what each module's health said.
 #[derive(Debug, Default)]
 pub struct Observation {
@@ -232,13 +241,31 @@ impl Registry {
         self.write().warned.remove(operation);
     }
 
-    /// Modules offering `operation` whatever their status, with that status.
-    pub fn providers(&self, operation: &str) -> Vec<(String, ModuleStatus)> {
-        self.read()
+    /// Modules that offered `operation` since the router started, whatever their status now.
+    pub fn providers(&self, operation: &str) -> Vec<Provider> {
+        let state = self.read();
+        let routable = |module: &String| {
+            state
+                .modules
+                .get(module)
+                .is_some_and(|entry| entry.status.is_routable())
+        };
+        state
             .modules
             .iter()
-            .filter(|(_, entry)| entry.endpoints.iter().any(|e| e.operation == operation))
-            .map(|(name, entry)| (name.clone(), entry.status))
+            .filter_map(|(name, entry)| {
+                let endpoint = entry.endpoints.iter().find(|e| e.operation == operation)?;
+                Some(Provider {
+                    module: name.clone(),
+                    status: entry.status,
+                    waiting_for: endpoint
+                        .required_modules
+                        .iter()
+                        .filter(|required| !routable(required))
+                        .cloned()
+                        .collect(),
+                })
+            })
             .collect()
     }
 

@@ -1,6 +1,8 @@
 //! `route(operation, params)`: try the live providers of an operation, best first, falling
-//! back on absence, timeouts and provider failures, and retrying rounds with backoff while
-//! the failures are transient. Bad input (a 4xx-class reply) is returned at once.
+//! back on absence, timeouts and provider failures, and repeating the round after a pause
+//! while some failure may pass by itself. These rounds are the one retry loop of a routed
+//! call, under its [`CallPolicy`]. A failure whose kind is the caller's fault is returned at
+//! once, without trying anyone else.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,35 +10,25 @@ use std::time::{Duration, Instant};
 use async_nats::Client;
 use bytes::Bytes;
 use serde_json::Value;
-use soulspot_bus::{ErrorClass, MessageContext, RequestError, request_bytes};
-use soulspot_contracts::SchemaViolation;
+use soulspot_bus::{MessageContext, RequestError, request_bytes};
+use soulspot_common::RetryPolicy;
 use tracing::Instrument;
 
 use crate::registry::{Candidate, Registry};
 use crate::settings::RoutingSettings;
 
-#[derive(Debug, thiserror::Error)]
-pub enum RouteError {
-    #[error("unknown operation `{0}`")]
-    UnknownOperation(String),
-    #[error("invalid request: {0}")]
-    InvalidRequest(SchemaViolation),
-    #[error("no active module offers `{operation}`")]
-    ModuleNotAvailable { operation: String },
-    /// The provider refused the request as invalid (4xx class); no other was tried.
-    #[error("{module} refused the request ({code}): {message}")]
-    Rejected {
-        module: String,
-        code: u16,
-        message: String,
-    },
-    /// Every candidate failed; `last` is the final failure.
-    #[error("every provider of `{operation}` failed; last: {last}")]
-    Exhausted {
-        operation: String,
-        #[source]
-        last: RequestError,
-    },
+mod error;
+
+pub use error::RouteError;
+use error::{exhausted, rejected};
+
+/// How one routed call is made: the deadline of each try of each provider, and the rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallPolicy {
+    /// Deadline of one try of one provider.
+    pub timeout: Duration,
+    /// Rounds over the providers, and the pauses between them.
+    pub retry: RetryPolicy,
 }
 
 /// Routes operations over NATS using what the registry knows.
@@ -45,6 +37,12 @@ pub struct Router {
     client: Client,
     registry: Arc<Registry>,
     settings: RoutingSettings,
+}
+
+/// A provider's reply, and who sent it.
+struct Answer {
+    module: String,
+    reply: Bytes,
 }
 
 impl Router {
@@ -60,19 +58,28 @@ impl Router {
         &self.registry
     }
 
-    /// Validates `params` against the operation's contract and routes it with the default
-    /// deadline per try.
+    /// The call policy of the routing settings: `[router] request_timeout_ms` per try and
+    /// `[router.retry]` for the rounds.
+    pub fn default_call(&self) -> CallPolicy {
+        CallPolicy {
+            timeout: self.settings.request_timeout(),
+            retry: self.settings.retry,
+        }
+    }
+
+    /// Validates `params` against the operation's contract and routes it under the routing
+    /// settings' call policy.
     pub async fn route(
         &self,
         operation: &str,
         params: &Value,
         context: &MessageContext,
     ) -> Result<Value, RouteError> {
-        self.route_within(operation, params, context, self.settings.request_timeout())
+        self.route_with(operation, params, context, &self.default_call())
             .await
     }
 
-    /// Like `route`, with `deadline` for each try of each provider.
+    /// Like `route`, with `deadline` for each try of each provider and the settings' rounds.
     pub async fn route_within(
         &self,
         operation: &str,
@@ -80,17 +87,29 @@ impl Router {
         context: &MessageContext,
         deadline: Duration,
     ) -> Result<Value, RouteError> {
+        let call = CallPolicy {
+            timeout: deadline,
+            ..self.default_call()
+        };
+        self.route_with(operation, params, context, &call).await
+    }
+
+    /// Validates `params` against the operation's contract and routes it under `call`.
+    pub async fn route_with(
+        &self,
+        operation: &str,
+        params: &Value,
+        context: &MessageContext,
+        call: &CallPolicy,
+    ) -> Result<Value, RouteError> {
         check_request(operation, params)?;
         let payload = Bytes::from(params.to_string());
-        let reply = self
-            .route_validated(operation, payload, context, deadline)
+        let answer = self
+            .route_validated(operation, payload, context, call)
             .await?;
-        serde_json::from_slice(&reply).map_err(|source| RouteError::Exhausted {
-            operation: operation.to_owned(),
-            last: RequestError::Decode {
-                subject: operation.to_owned(),
-                source,
-            },
+        serde_json::from_slice(&answer.reply).map_err(|source| RouteError::BadReply {
+            module: answer.module,
+            source,
         })
     }
 
@@ -105,25 +124,27 @@ impl Router {
         context: &MessageContext,
     ) -> Result<Bytes, RouteError> {
         check_request(operation, params)?;
-        self.route_validated(operation, body, context, self.settings.request_timeout())
-            .await
+        let answer = self
+            .route_validated(operation, body, context, &self.default_call())
+            .await?;
+        Ok(answer.reply)
     }
 
-    /// Routes an already validated payload and returns the reply's bytes untouched.
+    /// Routes an already validated payload.
     async fn route_validated(
         &self,
         operation: &str,
         payload: Bytes,
         context: &MessageContext,
-        deadline: Duration,
-    ) -> Result<Bytes, RouteError> {
+        call: &CallPolicy,
+    ) -> Result<Answer, RouteError> {
         let span = tracing::info_span!(
             "route",
             operation,
             correlation_id = context.correlation_id.as_deref().unwrap_or(""),
             trace_id = %context.trace_id(),
         );
-        self.try_rounds(operation, payload, context, deadline)
+        self.try_rounds(operation, payload, context, call)
             .instrument(span)
             .await
     }
@@ -133,53 +154,50 @@ impl Router {
         operation: &str,
         payload: Bytes,
         context: &MessageContext,
-        deadline: Duration,
-    ) -> Result<Bytes, RouteError> {
-        let mut last_error = None;
+        call: &CallPolicy,
+    ) -> Result<Answer, RouteError> {
+        let mut backoff = call.retry.backoff();
+        let mut last_failure = None;
         let mut refreshed = false;
-        for round in 1..=self.settings.max_attempts.max(1) {
+        loop {
+            let round = backoff.start();
             let mut candidates = self.registry.candidates(operation);
             if candidates.is_empty() && !refreshed {
                 // What is known may be a poll behind (a module or NATS just restarted):
                 // look once more before concluding nobody offers it.
                 refreshed = true;
-                self.registry.refresh(deadline).await;
+                self.registry.refresh(call.timeout).await;
                 candidates = self.registry.candidates(operation);
             }
             if candidates.is_empty() {
-                return Err(match last_error {
-                    Some(last) => RouteError::Exhausted {
-                        operation: operation.to_owned(),
-                        last,
-                    },
+                return Err(match last_failure {
+                    Some(last) => exhausted(operation, last),
                     None => self.not_available(operation),
                 });
             }
-            match self
-                .try_candidates(operation, &candidates, &payload, context, deadline)
+            let failures = match self
+                .try_candidates(operation, &candidates, &payload, context, call.timeout)
                 .await
             {
-                Ok(reply) => return Ok(reply),
-                Err(Attempt::Final(error)) => return Err(error),
-                Err(Attempt::Retryable(error)) => {
-                    let transient = error.is_transient();
-                    last_error = Some(error);
-                    if !transient || round == self.settings.max_attempts {
-                        break;
-                    }
-                    let pause = self.settings.backoff(round);
-                    tracing::info!(round, ?pause, "every provider failed transiently, retrying");
-                    tokio::time::sleep(pause).await;
-                }
-            }
+                Ok(answer) => return Ok(answer),
+                Err(Round::Final(error)) => return Err(error),
+                Err(Round::Failed(failures)) => failures,
+            };
+            let longest_pause = Duration::from_millis(call.retry.max_delay_ms);
+            let pause = match failures.retry_after {
+                _ if !failures.any_transient => None,
+                // The providers asked for a longer rest than the policy pauses between
+                // rounds: the caller hears it now rather than after the wait.
+                Some(wait) if wait > longest_pause => None,
+                hint => backoff.next_pause(hint),
+            };
+            let Some(pause) = pause else {
+                return Err(exhausted(operation, failures.last));
+            };
+            tracing::info!(round, ?pause, "no provider succeeded, retrying");
+            last_failure = Some(failures.last);
+            tokio::time::sleep(pause).await;
         }
-        Err(match last_error {
-            Some(last) => RouteError::Exhausted {
-                operation: operation.to_owned(),
-                last,
-            },
-            None => self.not_available(operation),
-        })
     }
 
     /// One pass over the candidates, best first.
@@ -190,8 +208,8 @@ impl Router {
         payload: &Bytes,
         context: &MessageContext,
         deadline: Duration,
-    ) -> Result<Bytes, Attempt> {
-        let mut last = None;
+    ) -> Result<Answer, Round> {
+        let mut failures = Vec::new();
         for candidate in candidates {
             let started = Instant::now();
             let outcome = request_bytes(
@@ -203,64 +221,54 @@ impl Router {
             )
             .await;
             record(operation, &candidate.module, &outcome, started);
-            match outcome {
+            let error = match outcome {
                 Ok(reply) => {
                     self.registry.provider_answered(operation);
-                    return Ok(reply);
-                }
-                // 429 says "busy", not "bad input": another provider or a later round may serve it.
-                Err(RequestError::Service { code, message, .. }) if code < 500 && code != 429 => {
-                    return Err(Attempt::Final(RouteError::Rejected {
+                    return Ok(Answer {
                         module: candidate.module.clone(),
-                        code,
-                        message,
-                    }));
+                        reply,
+                    });
                 }
-                Err(error) => {
-                    if matches!(error, RequestError::NoResponders { .. }) {
-                        self.registry.mark_unreachable(&candidate.module);
-                    }
-                    tracing::warn!(module = %candidate.module, %error, "provider failed, falling back");
-                    last = Some(error);
-                }
+                Err(error) => error,
+            };
+            if error.kind().is_callers_fault() {
+                return Err(Round::Final(rejected(&candidate.module, error)));
             }
+            if matches!(error, RequestError::NoResponders { .. }) {
+                self.registry.mark_unreachable(&candidate.module);
+            }
+            tracing::warn!(module = %candidate.module, kind = %error.kind(), %error, "provider failed, falling back");
+            failures.push(error);
         }
-        Err(match last {
-            Some(error) => Attempt::Retryable(error),
-            None => Attempt::Final(self.not_available(operation)),
-        })
+        match RoundFailures::of(failures) {
+            Some(failures) => Err(Round::Failed(failures)),
+            None => Err(Round::Final(self.not_available(operation))),
+        }
     }
 
-    /// `ModuleNotAvailable`, with one structured warning until the capability comes back.
+    /// `ModuleNotAvailable`, with one structured warning until the capability comes back:
+    /// which modules offered the operation, and what holds each back.
     fn not_available(&self, operation: &str) -> RouteError {
         metrics::counter!("soulspot_route_unavailable_total", "operation" => operation.to_owned())
             .increment(1);
         if self.registry.should_warn_missing(operation) {
             let providers = self.registry.providers(operation);
-            let module = if providers.is_empty() {
-                "none".to_owned()
-            } else {
-                providers
-                    .iter()
-                    .map(|(name, _)| name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
+            let join = |part: fn(&crate::registry::Provider) -> String| {
+                providers.iter().map(part).collect::<Vec<_>>().join(",")
             };
-            let status = if providers.is_empty() {
-                "unknown".to_owned()
+            let module = join(|provider| provider.module.clone());
+            let action = if providers.is_empty() {
+                format!("start a module that offers {operation}")
             } else {
-                providers
-                    .iter()
-                    .map(|(_, status)| status.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
+                format!("start {module} or another module that offers {operation}")
             };
             tracing::warn!(
                 module = %module,
                 operation,
-                status = %status,
+                status = %join(|provider| provider.status.as_str().to_owned()),
+                waiting_for = %join(|provider| provider.waiting_for.join("+")),
                 impact = %format!("requests for {operation} fail until a provider is active"),
-                action = %format!("start a module that offers {operation}"),
+                action = %action,
                 "capability unavailable"
             );
         }
@@ -282,20 +290,45 @@ fn check_request(operation: &str, params: &Value) -> Result<(), RouteError> {
 }
 
 /// How a pass over the candidates ended.
-enum Attempt {
+enum Round {
     /// Stop: retrying cannot help.
     Final(RouteError),
-    /// Every candidate failed; `is_transient` decides whether another round is worth it.
-    Retryable(RequestError),
+    /// Every candidate failed.
+    Failed(RoundFailures),
+}
+
+/// What a round in which every candidate failed says about the next one.
+struct RoundFailures {
+    last: RequestError,
+    /// Some provider may succeed if asked again later.
+    any_transient: bool,
+    /// When every provider asked to be left alone for a while: the shortest such wait.
+    retry_after: Option<Duration>,
+}
+
+impl RoundFailures {
+    fn of(mut failures: Vec<RequestError>) -> Option<Self> {
+        let any_transient = failures.iter().any(|error| error.kind().is_transient());
+        let retry_after = failures
+            .iter()
+            .map(RequestError::retry_after)
+            .collect::<Option<Vec<_>>>()
+            .and_then(|waits| waits.into_iter().min());
+        let last = failures.pop()?;
+        Some(Self {
+            last,
+            any_transient,
+            retry_after,
+        })
+    }
 }
 
 fn record(operation: &str, module: &str, outcome: &Result<Bytes, RequestError>, started: Instant) {
     let label = match outcome {
         Ok(_) => "ok",
-        Err(error) if error.class() == ErrorClass::Client => "rejected",
+        Err(error) if error.kind().is_callers_fault() => "rejected",
         Err(RequestError::NoResponders { .. }) => "no_responders",
-        Err(RequestError::Timeout { .. }) => "timeout",
-        Err(_) => "failed",
+        Err(error) => error.kind().as_str(),
     };
     metrics::counter!(
         "soulspot_route_requests_total",

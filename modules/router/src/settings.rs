@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use soulspot_common::RetryPolicy;
 use soulspot_runtime::{Secret, ServiceSettings};
 
 use crate::pipeline::PipelineSettings;
@@ -26,11 +27,10 @@ pub struct RoutingSettings {
     pub discovery_window_ms: u64,
     /// Deadline of one try of one provider.
     pub request_timeout_ms: u64,
-    /// Rounds over the candidates when every failure was transient (1 = no retry).
-    pub max_attempts: u32,
-    /// Pause before the second round; doubled for each further round.
-    pub backoff_base_ms: u64,
-    pub backoff_max_ms: u64,
+    /// `[router.retry]`: the rounds of a routed call over its providers — a round tries each
+    /// provider once, and another follows after a pause while some failure may pass by
+    /// itself (`max_attempts` rounds in all, 1 = no retry).
+    pub retry: RetryPolicy,
 }
 
 impl Default for RoutingSettings {
@@ -39,9 +39,13 @@ impl Default for RoutingSettings {
             health_interval_ms: 5_000,
             discovery_window_ms: 250,
             request_timeout_ms: 5_000,
-            max_attempts: 3,
-            backoff_base_ms: 100,
-            backoff_max_ms: 2_000,
+            retry: RetryPolicy {
+                base_ms: 100,
+                factor: 2,
+                max_delay_ms: 2_000,
+                max_attempts: 3,
+                jitter_percent: 0,
+            },
         }
     }
 }
@@ -57,16 +61,6 @@ impl RoutingSettings {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms.max(1))
-    }
-
-    /// The pause after round `round` (1-based): base × 2^(round−1), capped.
-    pub fn backoff(&self, round: u32) -> Duration {
-        let factor = 2u64.saturating_pow(round.saturating_sub(1));
-        Duration::from_millis(
-            self.backoff_base_ms
-                .saturating_mul(factor)
-                .min(self.backoff_max_ms),
-        )
     }
 }
 
@@ -85,23 +79,5 @@ impl Default for ApiSettings {
             max_body_bytes: 256 * 1024,
             api_key: Secret::default(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_its_cap() {
-        let settings = RoutingSettings {
-            backoff_base_ms: 100,
-            backoff_max_ms: 350,
-            ..RoutingSettings::default()
-        };
-        assert_eq!(settings.backoff(1), Duration::from_millis(100));
-        assert_eq!(settings.backoff(2), Duration::from_millis(200));
-        assert_eq!(settings.backoff(3), Duration::from_millis(350));
-        assert_eq!(settings.backoff(40), Duration::from_millis(350));
     }
 }

@@ -7,12 +7,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use soulspot_bus::EventPublisher;
+use soulspot_common::RetryPolicy;
 use soulspot_contracts::FileRef;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::busy::BusyRetry;
+use crate::busy::retry_while_busy;
 use crate::errors::{AttemptError, DownloadError};
 use crate::events::{DownloadEvents, DownloadIdentity};
 use crate::paths::local_path;
@@ -52,7 +53,7 @@ struct Inner<P> {
     client: SlskdClient,
     searcher: Searcher,
     publisher: P,
-    busy_retry: BusyRetry,
+    busy_retry: RetryPolicy,
     settings: DownloadSettings,
     downloads_dir: PathBuf,
     slots: Arc<Semaphore>,
@@ -68,7 +69,7 @@ struct Inner<P> {
 pub struct DownloaderParts {
     pub client: SlskdClient,
     pub searcher: Searcher,
-    pub busy_retry: BusyRetry,
+    pub busy_retry: RetryPolicy,
     pub settings: DownloadSettings,
     pub downloads_dir: PathBuf,
 }
@@ -151,7 +152,8 @@ impl<P: EventPublisher> Inner<P> {
             return;
         };
         let started = Instant::now();
-        let events = DownloadEvents::new(&self.publisher, &order.identity);
+        let events = DownloadEvents::new(&self.publisher, &order.identity)
+            .outcome_retry(self.settings.outcome_retry);
         tracing::info!(title = %order.identity.track.title, artist = %order.identity.track.artist, "download started");
         let outcome = match self.download(&order, &events).await {
             Ok(done) => {
@@ -267,16 +269,14 @@ impl<P: EventPublisher> Inner<P> {
             filename: &candidate.filename,
             size: candidate.size,
         };
-        let result = self
-            .busy_retry
-            .run("enqueue", || {
-                self.client.enqueue(&candidate.username, file.clone())
-            })
-            .await
-            .map_err(|source: SlskdError| AttemptError::Enqueue {
-                username: candidate.username.clone(),
-                source,
-            })?;
+        let result = retry_while_busy(&self.busy_retry, "enqueue", || {
+            self.client.enqueue(&candidate.username, file.clone())
+        })
+        .await
+        .map_err(|source: SlskdError| AttemptError::Enqueue {
+            username: candidate.username.clone(),
+            source,
+        })?;
         result
             .enqueued
             .into_iter()
@@ -327,8 +327,8 @@ mod tests {
         let client = SlskdClient::new(&settings.slskd, "test").unwrap();
         let parts = DownloaderParts {
             client: client.clone(),
-            searcher: Searcher::new(client, settings.slskd.busy_retry(), settings.search.clone()),
-            busy_retry: settings.slskd.busy_retry(),
+            searcher: Searcher::new(client, settings.slskd.busy_retry, settings.search.clone()),
+            busy_retry: settings.slskd.busy_retry,
             settings: settings.downloads.clone(),
             downloads_dir: std::env::temp_dir(),
         };

@@ -95,7 +95,7 @@ impl DownloadError {
     pub fn can_retry(&self) -> bool {
         match self {
             DownloadError::Search(source) | DownloadError::Refused { source, .. } => {
-                source.is_transient()
+                source.kind().is_transient()
             }
             DownloadError::NoCandidates { .. } | DownloadError::Exhausted { .. } => true,
         }

@@ -1,9 +1,8 @@
 //! The `download.*` events of one download, built from their contract payloads and published
 //! with the download's correlation id.
 
-use std::time::Duration;
-
 use soulspot_bus::{EventPublisher, MessageContext};
+use soulspot_common::RetryPolicy;
 use soulspot_contracts::payloads::{
     DownloadCompleted, DownloadFailed, DownloadProgress, DownloadStarted, EventPayload,
 };
@@ -40,14 +39,24 @@ impl DownloadIdentity {
 pub struct DownloadEvents<'a, P> {
     publisher: &'a P,
     identity: &'a DownloadIdentity,
+    outcome_retry: RetryPolicy,
 }
 
 impl<'a, P: EventPublisher> DownloadEvents<'a, P> {
+    /// Events published once each; see [`Self::outcome_retry`].
     pub fn new(publisher: &'a P, identity: &'a DownloadIdentity) -> Self {
         Self {
             publisher,
             identity,
+            outcome_retry: RetryPolicy::never(),
         }
+    }
+
+    /// The outcome (completed or failed) is what a job waits for: publish it again as
+    /// `policy` says while NATS is out.
+    pub fn outcome_retry(mut self, policy: RetryPolicy) -> Self {
+        self.outcome_retry = policy;
+        self
     }
 
     pub async fn started(&self, username: &str, filename: &str) {
@@ -114,33 +123,28 @@ impl<'a, P: EventPublisher> DownloadEvents<'a, P> {
         };
         // The outcome is what a job waits for: keep trying through a NATS outage. The same
         // event id each time, so JetStream stores it once.
-        let tries = if event_type == COMPLETED || event_type == FAILED {
-            OUTCOME_TRIES
+        let policy = if event_type == COMPLETED || event_type == FAILED {
+            self.outcome_retry
         } else {
-            1
+            RetryPolicy::never()
         };
-        for attempt in 1..=tries {
-            match self
+        let mut backoff = policy.backoff();
+        loop {
+            let attempt = backoff.start();
+            let published = self
                 .publisher
                 .publish(event.clone(), &self.identity.context)
-                .await
-            {
-                Ok(()) => return,
-                Err(error) if attempt < tries => {
-                    tracing::warn!(%download_id, event_type, attempt, %error, "event not published, retrying");
-                    let pause = Duration::from_millis(200 * 2u64.pow(attempt.min(5)));
-                    tokio::time::sleep(pause).await;
-                }
-                Err(error) => {
-                    tracing::error!(%download_id, event_type, %error, "event not published");
-                }
-            }
+                .await;
+            let Err(error) = published else { return };
+            let Some(pause) = backoff.next_pause(None) else {
+                tracing::error!(%download_id, event_type, attempt, %error, "event not published");
+                return;
+            };
+            tracing::warn!(%download_id, event_type, attempt, %error, ?pause, "event not published, retrying");
+            tokio::time::sleep(pause).await;
         }
     }
 }
-
-/// Tries of an outcome event (about three minutes with the pauses between them).
-const OUTCOME_TRIES: u32 = 30;
 
 #[cfg(test)]
 mod tests {

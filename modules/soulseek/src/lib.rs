@@ -21,7 +21,7 @@ pub mod slskd;
 pub mod transfer;
 pub mod verify;
 
-use soulspot_bus::{EventBus, SubscribeError};
+use soulspot_bus::{EventBus, EventStoreError};
 use soulspot_runtime::ModuleBuilder;
 
 pub use download::{DownloadOrder, Downloader, DownloaderParts};
@@ -39,7 +39,7 @@ pub enum BuildError {
     #[error("the slskd client could not be built: {0}")]
     Slskd(#[from] slskd::SlskdError),
     #[error("the event store is unavailable: {0}")]
-    Events(#[from] SubscribeError),
+    Events(#[from] EventStoreError),
 }
 
 /// The module with its capability and health check, publishing on `client`'s event store.
@@ -54,10 +54,10 @@ pub async fn build(
         client: slskd.clone(),
         searcher: search::Searcher::new(
             slskd.clone(),
-            settings.slskd.busy_retry(),
+            settings.slskd.busy_retry,
             settings.search.clone(),
         ),
-        busy_retry: settings.slskd.busy_retry(),
+        busy_retry: settings.slskd.busy_retry,
         settings: settings.downloads.clone(),
         downloads_dir: settings.slskd.downloads_dir.clone(),
     };

@@ -4,12 +4,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use soulspot_common::RetryPolicy;
+use soulspot_runtime::rate_limit::SlidingWindowLimiter;
 use uuid::Uuid;
 
-use crate::busy::BusyRetry;
+use crate::busy::retry_while_busy;
 use crate::settings::SearchSettings;
 use crate::slskd::{SearchRequest, SearchResponse, SlskdClient, SlskdError};
-use soulspot_runtime::rate_limit::SlidingWindowLimiter;
 
 /// slskd completes a search by itself after `searchTimeout`; past this much more, the
 /// responses gathered so far are taken as they are.
@@ -23,12 +24,12 @@ pub struct Searcher {
     /// slskd answers 429 to a search POST while another is in flight: this module's own
     /// searches take turns to start, and only another client's can still collide.
     starting: Arc<tokio::sync::Mutex<()>>,
-    busy_retry: BusyRetry,
+    busy_retry: RetryPolicy,
     settings: SearchSettings,
 }
 
 impl Searcher {
-    pub fn new(client: SlskdClient, busy_retry: BusyRetry, settings: SearchSettings) -> Self {
+    pub fn new(client: SlskdClient, busy_retry: RetryPolicy, settings: SearchSettings) -> Self {
         let limiter =
             SlidingWindowLimiter::new(settings.rate_limit_searches, settings.rate_limit_window());
         Self {
@@ -51,9 +52,10 @@ impl Searcher {
         };
         {
             let _turn = self.starting.lock().await;
-            self.busy_retry
-                .run("search start", || self.client.start_search(&request))
-                .await?;
+            retry_while_busy(&self.busy_retry, "search start", || {
+                self.client.start_search(&request)
+            })
+            .await?;
         }
         let outcome = self.collect(request.id).await;
         if let Err(error) = self.client.delete_search(request.id).await {

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use soulspot_common::RetryPolicy;
 use soulspot_runtime::{Secret, ServiceSettings};
 
-use crate::busy::BusyRetry;
 use crate::ranking::RankingCriteria;
 
 /// Every setting of the soulseek module (`SOULSPOT_SOULSEEK__<SECTION>__<KEY>`).
@@ -33,10 +33,9 @@ pub struct SlskdSettings {
     pub downloads_dir: PathBuf,
     /// Deadline of one HTTP request to slskd.
     pub request_timeout_ms: u64,
-    /// How many times a search or enqueue refused with 429 (another in flight) is retried.
-    pub busy_retries: u32,
-    /// The first wait after a 429; doubled on each retry.
-    pub busy_backoff_ms: u64,
+    /// `[slskd.busy_retry]`: how a search or enqueue refused with 429 (another in flight) is
+    /// retried.
+    pub busy_retry: RetryPolicy,
 }
 
 impl Default for SlskdSettings {
@@ -46,8 +45,13 @@ impl Default for SlskdSettings {
             api_key: Secret::default(),
             downloads_dir: PathBuf::from("/downloads"),
             request_timeout_ms: 10_000,
-            busy_retries: 8,
-            busy_backoff_ms: 250,
+            busy_retry: RetryPolicy {
+                base_ms: 250,
+                factor: 2,
+                max_delay_ms: 32_000,
+                max_attempts: 9,
+                jitter_percent: 0,
+            },
         }
     }
 }
@@ -55,13 +59,6 @@ impl Default for SlskdSettings {
 impl SlskdSettings {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
-    }
-
-    pub fn busy_retry(&self) -> BusyRetry {
-        BusyRetry {
-            first_backoff: Duration::from_millis(self.busy_backoff_ms),
-            retries: self.busy_retries,
-        }
     }
 }
 
@@ -165,6 +162,9 @@ pub struct DownloadSettings {
     pub progress_interval_ms: u64,
     /// ...unless the transfer moved on by at least this many percent.
     pub progress_step_percent: f64,
+    /// `[downloads.outcome_retry]`: how `download.completed` or `download.failed` is published
+    /// again while NATS is out (the defaults keep trying about three minutes).
+    pub outcome_retry: RetryPolicy,
 }
 
 impl Default for DownloadSettings {
@@ -176,6 +176,13 @@ impl Default for DownloadSettings {
             stall_timeout_secs: 120,
             progress_interval_ms: 2_000,
             progress_step_percent: 10.0,
+            outcome_retry: RetryPolicy {
+                base_ms: 400,
+                factor: 2,
+                max_delay_ms: 6_400,
+                max_attempts: 30,
+                jitter_percent: 0,
+            },
         }
     }
 }

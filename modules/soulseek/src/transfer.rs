@@ -35,7 +35,7 @@ impl TransferWatch<'_> {
             let transfer = match self.client.transfer(username, enqueued.id).await {
                 Ok(transfer) => transfer,
                 Err(SlskdError::NotFound { .. }) => return Err(AttemptError::Vanished),
-                Err(error) if error.is_transient() => {
+                Err(error) if error.kind().is_transient() => {
                     tracing::warn!(transfer_id = %enqueued.id, %error, "transfer status unavailable");
                     if stall.has_stalled(now) {
                         return Err(self.cancel_stalled(enqueued).await);

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use soulspot_common::RetryPolicy;
 use soulspot_runtime::Secret;
 use soulspot_soulseek::search::Searcher;
 use soulspot_soulseek::settings::{SearchSettings, SlskdSettings};
@@ -20,8 +21,13 @@ fn settings(server: &MockServer) -> SlskdSettings {
         url: server.uri(),
         api_key: Secret::new(API_KEY),
         request_timeout_ms: 500,
-        busy_retries: 4,
-        busy_backoff_ms: 10,
+        busy_retry: RetryPolicy {
+            base_ms: 10,
+            factor: 2,
+            max_delay_ms: 1_000,
+            max_attempts: 5,
+            jitter_percent: 0,
+        },
         ..SlskdSettings::default()
     }
 }
@@ -37,7 +43,7 @@ fn searcher(server: &MockServer) -> Searcher {
         poll_interval_ms: 10,
         ..SearchSettings::default()
     };
-    Searcher::new(client(server), slskd.busy_retry(), search)
+    Searcher::new(client(server), slskd.busy_retry, search)
 }
 
 fn application(connected: bool) -> Value {
@@ -82,7 +88,7 @@ async fn a_refused_api_key_is_unauthorized_and_not_transient() {
         matches!(error, SlskdError::Unauthorized { status: 401 }),
         "{error}"
     );
-    assert!(!error.is_transient());
+    assert!(!error.kind().is_transient());
 }
 
 #[tokio::test]
@@ -108,7 +114,7 @@ async fn a_server_error_keeps_status_and_body_and_is_transient() {
         }
         other => panic!("unexpected {other}"),
     }
-    assert!(error.is_transient());
+    assert!(error.kind().is_transient());
 }
 
 #[tokio::test]
@@ -137,7 +143,7 @@ async fn malformed_json_is_reported_as_such() {
         .await;
     let error = client(&server).application().await.unwrap_err();
     assert!(matches!(error, SlskdError::Malformed { .. }), "{error}");
-    assert!(!error.is_transient());
+    assert!(!error.kind().is_transient());
 }
 
 #[tokio::test]

@@ -2,11 +2,12 @@
 //! retry after a 401, `Retry-After` honoured on 429, and a budget for each whole call.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
 use serde::de::DeserializeOwned;
+use soulspot_common::{Backoff, RetryPolicy, parse_retry_after};
 use soulspot_contracts::TrackRef;
 use tokio::time::Instant;
 
@@ -20,8 +21,6 @@ use crate::token::{TokenSettings, TokenSource};
 pub const MAX_SEARCH_LIMIT: u32 = 10;
 /// The largest page of playlist entries Spotify serves.
 const PLAYLIST_PAGE_SIZE: &str = "100";
-/// The wait assumed when a 429 carries no usable `Retry-After`.
-const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// A playlist's name and tracks, in playlist order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +39,7 @@ pub struct SpotifyClient {
     market: Option<String>,
     call_budget: Duration,
     max_retry_after: Duration,
-    max_attempts: u32,
+    rate_limit_retry: RetryPolicy,
 }
 
 impl SpotifyClient {
@@ -62,7 +61,7 @@ impl SpotifyClient {
             market: settings.market.clone().filter(|market| !market.is_empty()),
             call_budget: settings.call_budget(),
             max_retry_after: settings.max_retry_after(),
-            max_attempts: settings.max_attempts.max(1),
+            rate_limit_retry: settings.rate_limit_retry,
         })
     }
 
@@ -175,8 +174,9 @@ impl SpotifyClient {
             })
     }
 
-    /// GET with the app token: a 401 refreshes the token and retries once; a 429 waits
-    /// `Retry-After` (capped) and retries, while attempts and the call's deadline allow.
+    /// GET with the app token: a 401 refreshes the token and retries once; a 429 is retried
+    /// as the rate-limit policy says, after Spotify's `Retry-After` (capped) when it names
+    /// one, while the call's deadline allows.
     async fn get_json<T: DeserializeOwned>(
         &self,
         endpoint: &'static str,
@@ -185,7 +185,8 @@ impl SpotifyClient {
         deadline: Instant,
     ) -> Result<T, SpotifyError> {
         let mut refreshed = false;
-        let mut attempt = 1;
+        let mut rate_limited = self.rate_limit_retry.backoff().until(deadline);
+        rate_limited.start();
         loop {
             let token = self.tokens.token().await?;
             let request = self
@@ -203,17 +204,17 @@ impl SpotifyClient {
                 }
                 StatusCode::UNAUTHORIZED => return Err(SpotifyError::Unauthorized { endpoint }),
                 StatusCode::TOO_MANY_REQUESTS => {
-                    let wait = self.rate_limit_wait(endpoint, &reply, attempt, deadline)?;
+                    let wait = self.rate_limit_wait(endpoint, &reply, &rate_limited)?;
                     tracing::warn!(
                         endpoint,
-                        attempt,
+                        attempt = rate_limited.attempts(),
                         wait_ms = wait.as_millis() as u64,
                         "spotify rate limit, waiting"
                     );
                     metrics::counter!("soulspot_spotify_rate_limited_total", "endpoint" => endpoint)
                         .increment(1);
                     tokio::time::sleep(wait).await;
-                    attempt += 1;
+                    rate_limited.start();
                 }
                 StatusCode::NOT_FOUND => return Err(SpotifyError::NotFound { endpoint }),
                 status if !status.is_success() => {
@@ -232,27 +233,24 @@ impl SpotifyClient {
         &self,
         endpoint: &'static str,
         reply: &Reply,
-        attempt: u32,
-        deadline: Instant,
+        rate_limited: &Backoff,
     ) -> Result<Duration, SpotifyError> {
         let retry_after = reply
             .headers
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse::<u64>().ok())
-            .map_or(DEFAULT_RETRY_AFTER, Duration::from_secs);
-        let wait = retry_after.min(self.max_retry_after);
-        let refuse = |reason| SpotifyError::RateLimited {
-            endpoint,
-            retry_after,
-            reason,
-        };
-        if attempt >= self.max_attempts {
-            return Err(refuse("attempts exhausted"));
-        }
-        if Instant::now() + wait >= deadline {
-            return Err(refuse("the wait exceeds the call's remaining budget"));
-        }
-        Ok(wait)
+            .and_then(|value| parse_retry_after(value, SystemTime::now()));
+        let capped = retry_after.map(|wait| wait.min(self.max_retry_after));
+        rate_limited
+            .next_pause(capped)
+            .ok_or_else(|| SpotifyError::RateLimited {
+                endpoint,
+                retry_after,
+                reason: if self.rate_limit_retry.allows(rate_limited.attempts()) {
+                    "the wait exceeds the call's remaining budget"
+                } else {
+                    "attempts exhausted"
+                },
+            })
     }
 }

@@ -2,7 +2,7 @@
 //! for has finished, so its track is marked downloaded for that playlist.
 
 use soulspot_bus::{
-    EventBus, HandlerError, ReceivedEvent, SubscribeError, SubscribeOptions, Subscription,
+    EventBus, EventStoreError, HandlerError, ReceivedEvent, SubscribeOptions, Subscription,
 };
 use soulspot_contracts::operations::modules::SPOTIFY;
 use soulspot_contracts::payloads::{DownloadCompletedForSource, EventPayload};
@@ -14,7 +14,7 @@ use crate::playlist_ref::{is_spotify_id, parse_playlist_id};
 pub async fn subscribe(
     bus: &EventBus,
     downloads: DownloadedTracks,
-) -> Result<Subscription, SubscribeError> {
+) -> Result<Subscription, EventStoreError> {
     let options = SubscribeOptions::new(SPOTIFY, DownloadCompletedForSource::EVENT_TYPE);
     bus.subscribe(options, move |event| {
         let downloads = downloads.clone();

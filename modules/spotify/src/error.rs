@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use soulspot_contracts::ErrorKind;
 use soulspot_runtime::ServiceError;
 
 /// A failed call to the Spotify accounts service or Web API.
@@ -17,10 +18,11 @@ pub enum SpotifyError {
     #[error("spotify has no such resource ({endpoint} answered 404)")]
     NotFound { endpoint: &'static str },
     /// Spotify kept answering 429, or asked for a wait the call could not afford.
-    #[error("spotify rate limit on {endpoint}: {reason} (retry after {retry_after:?})")]
+    #[error("spotify rate limit on {endpoint}: {reason}")]
     RateLimited {
         endpoint: &'static str,
-        retry_after: Duration,
+        /// The wait Spotify asked for, when it named one.
+        retry_after: Option<Duration>,
         reason: &'static str,
     },
     #[error("spotify answered {status} on {endpoint}")]
@@ -50,25 +52,31 @@ pub enum SpotifyError {
 }
 
 impl SpotifyError {
-    /// The error for a caller. Only "no such playlist" is the caller's fault; everything else
-    /// is Spotify's or ours, so 5xx-class and the router may fall back to another provider.
+    /// What kind of failure this is for a caller. Only "no such playlist" is the caller's
+    /// fault; everything else is Spotify's or ours, so the router may fall back.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::RateLimited { .. } => ErrorKind::Busy,
+            Self::Timeout { .. } => ErrorKind::Timeout,
+            Self::Credentials { .. } | Self::Unauthorized { .. } | Self::Transport { .. } => {
+                ErrorKind::Unavailable
+            }
+            Self::Status { status, .. } => ErrorKind::of_upstream_status(*status),
+            Self::Malformed { .. } | Self::ForeignLink(_) | Self::Client(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// The error for a caller: its kind, and Spotify's wait when it is rate limited.
     pub fn to_service_error(&self) -> ServiceError {
         match self {
-            Self::NotFound { .. } => ServiceError::not_found(self),
-            Self::Credentials { .. } | Self::Unauthorized { .. } | Self::RateLimited { .. } => {
-                ServiceError::unavailable(self)
-            }
-            Self::Timeout { .. } => ServiceError::new(504, self),
-            Self::Status { .. }
-            | Self::Transport { .. }
-            | Self::Malformed { .. }
-            | Self::ForeignLink(_)
-            | Self::Client(_) => ServiceError::new(502, self),
+            Self::RateLimited { retry_after, .. } => ServiceError::busy(self, *retry_after),
+            _ => ServiceError::new(self.kind(), self),
         }
     }
 
     /// A short label for metrics.
-    pub fn kind(&self) -> &'static str {
+    pub fn label(&self) -> &'static str {
         match self {
             Self::Credentials { .. } => "credentials",
             Self::Unauthorized { .. } => "unauthorized",
@@ -93,21 +101,35 @@ mod tests {
         let missing = SpotifyError::NotFound {
             endpoint: "playlist",
         };
-        assert_eq!(missing.to_service_error().code, 404);
+        assert_eq!(missing.kind(), ErrorKind::NotFound);
+        assert_eq!(missing.to_service_error().code(), 404);
         let credentials = SpotifyError::Credentials {
             code: "invalid_client".into(),
             description: "Invalid client".into(),
         };
-        assert_eq!(credentials.to_service_error().code, 503);
+        assert_eq!(credentials.to_service_error().code(), 503);
         let slow = SpotifyError::Timeout {
             endpoint: "search",
             after: Duration::from_secs(1),
         };
-        assert_eq!(slow.to_service_error().code, 504);
+        assert_eq!(slow.to_service_error().code(), 504);
         let broken = SpotifyError::Status {
             endpoint: "search",
             status: 500,
         };
-        assert_eq!(broken.to_service_error().code, 502);
+        assert_eq!(broken.kind(), ErrorKind::Unavailable);
+        assert!(!broken.kind().is_callers_fault());
+    }
+
+    #[test]
+    fn a_rate_limit_is_busy_and_passes_on_spotifys_wait() {
+        let limited = SpotifyError::RateLimited {
+            endpoint: "search",
+            retry_after: Some(Duration::from_secs(10)),
+            reason: "attempts exhausted",
+        };
+        let error = limited.to_service_error();
+        assert_eq!((error.kind(), error.code()), (ErrorKind::Busy, 429));
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(10)));
     }
 }

@@ -62,7 +62,7 @@ impl Http {
         let outcome = self.exchange(endpoint, request).await;
         let status = match &outcome {
             Ok(reply) => reply.status.as_str().to_owned(),
-            Err(error) => error.kind().to_owned(),
+            Err(error) => error.label().to_owned(),
         };
         metrics::counter!("soulspot_spotify_http_requests_total", "endpoint" => endpoint, "status" => status)
             .increment(1);

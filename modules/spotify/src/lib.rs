@@ -16,7 +16,7 @@ mod token;
 use std::sync::Arc;
 
 use async_nats::Client;
-use soulspot_bus::{EventBus, SubscribeError, Subscription};
+use soulspot_bus::{EventBus, EventStoreError, Subscription};
 use soulspot_contracts::operations::modules::SPOTIFY;
 use soulspot_runtime::ModuleBuilder;
 
@@ -33,7 +33,7 @@ pub enum BuildError {
     #[error(transparent)]
     Downloads(#[from] DownloadsError),
     #[error("event subscription failed: {0}")]
-    Events(#[from] SubscribeError),
+    Events(#[from] EventStoreError),
 }
 
 /// The module ready to start, and the event subscription that must live as long as it.

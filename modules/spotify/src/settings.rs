@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use soulspot_common::RetryPolicy;
 use soulspot_runtime::{Secret, ServiceSettings};
 
 /// Everything the spotify binary reads (`SOULSPOT_SPOTIFY__SPOTIFY__<KEY>` for the API part).
@@ -36,8 +37,10 @@ pub struct SpotifyApiSettings {
     pub call_budget_ms: u64,
     /// The longest `Retry-After` wait honoured after a 429.
     pub max_retry_after_secs: u64,
-    /// Attempts of one request while Spotify answers 429.
-    pub max_attempts: u32,
+    /// `[spotify.rate_limit_retry]`: how one request is retried while Spotify answers 429 —
+    /// tries in all, and the pause when Spotify names no `Retry-After`. The call budget
+    /// bounds it too.
+    pub rate_limit_retry: RetryPolicy,
 }
 
 impl Default for SpotifyApiSettings {
@@ -52,7 +55,13 @@ impl Default for SpotifyApiSettings {
             request_timeout_ms: 4_000,
             call_budget_ms: 4_500,
             max_retry_after_secs: 30,
-            max_attempts: 3,
+            rate_limit_retry: RetryPolicy {
+                base_ms: 1_000,
+                factor: 1,
+                max_delay_ms: 1_000,
+                max_attempts: 3,
+                jitter_percent: 0,
+            },
         }
     }
 }
@@ -82,13 +91,6 @@ impl SpotifySettings {
                 key: "client_secret",
                 env_key: "CLIENT_SECRET",
                 reason: "the Spotify app's client secret is required",
-            });
-        }
-        if spotify.max_attempts == 0 {
-            return Err(InvalidSetting {
-                key: "max_attempts",
-                env_key: "MAX_ATTEMPTS",
-                reason: "at least one attempt is needed",
             });
         }
         Ok(())

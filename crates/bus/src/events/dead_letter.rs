@@ -7,6 +7,7 @@ use async_nats::HeaderMap;
 use async_nats::jetstream::Context;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use soulspot_contracts::error::header_safe;
 
 pub(super) const DEAD_LETTER_STREAM: &str = "SOULSPOT_DLQ";
 pub(super) const DEAD_LETTER_WILDCARD: &str = "soulspot.dlq.>";
@@ -39,7 +40,10 @@ pub(super) async fn send(
             out.insert(name, value.as_str());
         }
     }
-    out.insert(DEAD_LETTER_REASON_HEADER, first_line(&letter.reason));
+    out.insert(
+        DEAD_LETTER_REASON_HEADER,
+        header_safe(&letter.reason).as_str(),
+    );
     let subject = soulspot_contracts::subjects::dead_letter(&letter.consumer);
     let body = match serde_json::to_vec(letter) {
         Ok(body) => Bytes::from(body),
@@ -67,9 +71,4 @@ pub(super) async fn send(
             false
         }
     }
-}
-
-/// Header values cannot hold line breaks.
-fn first_line(reason: &str) -> &str {
-    reason.lines().next().unwrap_or_default()
 }

@@ -13,6 +13,7 @@ use async_nats::Client;
 use async_nats::jetstream::{self, Context};
 use serde::{Deserialize, Serialize};
 use soulspot_contracts::payloads::EventPayload;
+use soulspot_common::RetryPolicy;
 use soulspot_contracts::{Contracts, EventEnvelope, SchemaViolation};
 
 use crate::context::MessageContext;
@@ -26,6 +27,10 @@ pub struct EventStoreSettings {
     pub max_age_days: u64,
     /// JetStream drops a second publish of the same event id within this window.
     pub duplicate_window_secs: u64,
+    /// `[events.redelivery]`: how an event whose handler failed is delivered again — the
+    /// pause before each redelivery, and deliveries in all (`max_attempts`) before it is
+    /// dead-lettered (0: never dead-lettered for a failing handler).
+    pub redelivery: RetryPolicy,
 }
 
 impl Default for EventStoreSettings {
@@ -33,6 +38,13 @@ impl Default for EventStoreSettings {
         Self {
             max_age_days: 30,
             duplicate_window_secs: 120,
+            redelivery: RetryPolicy {
+                base_ms: 250,
+                factor: 2,
+                max_delay_ms: 16_000,
+                max_attempts: 5,
+                jitter_percent: 0,
+            },
         }
     }
 }
@@ -61,8 +73,9 @@ pub enum PublishError {
     },
 }
 
+/// The event store (its JetStream streams and consumers) could not be reached or set up.
 #[derive(Debug, thiserror::Error)]
-pub enum SubscribeError {
+pub enum EventStoreError {
     #[error("consumer `{consumer}` could not be created: {message}")]
     Consumer { consumer: String, message: String },
     #[error("event store unavailable: {0}")]
@@ -86,6 +99,7 @@ pub struct EventBus {
     jetstream: Context,
     contracts: &'static Contracts,
     source_module: String,
+    redelivery: RetryPolicy,
 }
 
 impl std::fmt::Debug for EventBus {
@@ -102,14 +116,15 @@ impl EventBus {
         client: Client,
         source_module: &str,
         settings: &EventStoreSettings,
-    ) -> Result<Self, SubscribeError> {
+    ) -> Result<Self, EventStoreError> {
         let contracts = soulspot_contracts::contracts()
-            .map_err(|error| SubscribeError::Store(error.to_string()))?;
+            .map_err(|error| EventStoreError::Store(error.to_string()))?;
         let bus = Self {
             jetstream: jetstream::new(client.clone()),
             client,
             contracts,
             source_module: source_module.to_owned(),
+            redelivery: settings.redelivery,
         };
         bus.ensure_streams(settings).await?;
         Ok(bus)

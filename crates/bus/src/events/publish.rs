@@ -7,14 +7,14 @@ use soulspot_contracts::EventEnvelope;
 use soulspot_contracts::subjects::{EVENTS_STREAM, EVENTS_WILDCARD};
 
 use super::dead_letter::{DEAD_LETTER_STREAM, DEAD_LETTER_WILDCARD};
-use super::{EventBus, EventPublisher, EventStoreSettings, PublishError, SubscribeError};
+use super::{EventBus, EventPublisher, EventStoreError, EventStoreSettings, PublishError};
 use crate::context::MessageContext;
 
 impl EventBus {
     pub(super) async fn ensure_streams(
         &self,
         settings: &EventStoreSettings,
-    ) -> Result<(), SubscribeError> {
+    ) -> Result<(), EventStoreError> {
         let events = Config {
             name: EVENTS_STREAM.to_owned(),
             subjects: vec![EVENTS_WILDCARD.to_owned()],
@@ -37,7 +37,7 @@ impl EventBus {
             self.jetstream
                 .create_or_update_stream(config)
                 .await
-                .map_err(|error| SubscribeError::Store(format!("stream {name}: {error}")))?;
+                .map_err(|error| EventStoreError::Store(format!("stream {name}: {error}")))?;
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use soulspot_contracts::EventEnvelope;
 use soulspot_contracts::subjects::{EVENTS_STREAM, EVENTS_WILDCARD, events_of_type};
 
-use super::{EventBus, SubscribeError};
+use super::{EventBus, EventStoreError};
 
 /// How long the store may pause mid-read before the query gives up.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
@@ -23,11 +23,11 @@ impl EventBus {
         &self,
         event_type: Option<&str>,
         limit: usize,
-    ) -> Result<Vec<EventEnvelope>, SubscribeError> {
+    ) -> Result<Vec<EventEnvelope>, EventStoreError> {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let failed = |error: &dyn std::fmt::Display| SubscribeError::Store(error.to_string());
+        let failed = |error: &dyn std::fmt::Display| EventStoreError::Store(error.to_string());
         let stream = self
             .jetstream
             .get_stream(EVENTS_STREAM)
@@ -55,7 +55,7 @@ impl EventBus {
         loop {
             let next = tokio::time::timeout(READ_TIMEOUT, messages.next())
                 .await
-                .map_err(|_| SubscribeError::Store("event store read timed out".to_owned()))?;
+                .map_err(|_| EventStoreError::Store("event store read timed out".to_owned()))?;
             let Some(next) = next else { break };
             let message = next.map_err(|error| failed(&error))?;
             let remaining = message.info().map(|info| info.pending).unwrap_or(0);

@@ -2,7 +2,8 @@
 //! down when the event was published.
 //!
 //! Handlers run concurrently (up to `max_in_flight`); a handler that errors or panics is logged
-//! and its event redelivered with backoff, then dead-lettered after `max_deliver` attempts. It
+//! and its event redelivered as the event store's redelivery policy says, then dead-lettered
+//! after its last delivery. It
 //! never stops other handlers or other subscriptions. An event that fails validation is
 //! dead-lettered at once: redelivering it cannot help.
 
@@ -16,6 +17,7 @@ use async_nats::jetstream::consumer::pull::{Config, MessagesErrorKind};
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, PullConsumer};
 use async_nats::jetstream::{AckKind, Context, Message};
 use futures::{FutureExt, StreamExt};
+use soulspot_common::RetryPolicy;
 use soulspot_contracts::subjects::{EVENTS_STREAM, events_of_type};
 use soulspot_contracts::{Contracts, EventEnvelope};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -23,7 +25,7 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use super::dead_letter::{self, DeadLetter};
-use super::{EventBus, SubscribeError};
+use super::{EventBus, EventStoreError};
 use crate::context::MessageContext;
 
 /// Where a new durable consumer starts; an existing one resumes where it left off.
@@ -44,8 +46,6 @@ pub struct SubscribeOptions {
     pub deliver_from: DeliverFrom,
     /// Handler invocations running at once.
     pub max_in_flight: usize,
-    /// Deliveries of one event before it is dead-lettered.
-    pub max_deliver: i64,
     /// How long a delivered event may go unacknowledged before JetStream redelivers it.
     pub ack_wait: Duration,
 }
@@ -57,7 +57,6 @@ impl SubscribeOptions {
             event_type: event_type.into(),
             deliver_from: DeliverFrom::All,
             max_in_flight: 16,
-            max_deliver: 5,
             ack_wait: Duration::from_secs(30),
         }
     }
@@ -135,18 +134,20 @@ impl EventBus {
         &self,
         options: SubscribeOptions,
         handler: H,
-    ) -> Result<Subscription, SubscribeError>
+    ) -> Result<Subscription, EventStoreError>
     where
         H: Fn(ReceivedEvent) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
     {
         let durable_name = options.durable_name();
-        let consumer = create_consumer(&self.jetstream, &options, &durable_name).await?;
+        let consumer =
+            create_consumer(&self.jetstream, &options, &self.redelivery, &durable_name).await?;
         let handler: Handler = Arc::new(move |event| handler(event).boxed());
         let worker = Arc::new(Worker {
             jetstream: self.jetstream.clone(),
             contracts: self.contracts,
             in_flight: Arc::new(Semaphore::new(options.max_in_flight.max(1))),
+            redelivery: self.redelivery,
             options,
             handler,
         });
@@ -158,9 +159,10 @@ impl EventBus {
 async fn create_consumer(
     jetstream: &Context,
     options: &SubscribeOptions,
+    redelivery: &RetryPolicy,
     durable_name: &str,
-) -> Result<PullConsumer, SubscribeError> {
-    let failed = |error: &dyn fmt::Display| SubscribeError::Consumer {
+) -> Result<PullConsumer, EventStoreError> {
+    let failed = |error: &dyn fmt::Display| EventStoreError::Consumer {
         consumer: durable_name.to_owned(),
         message: error.to_string(),
     };
@@ -169,7 +171,11 @@ async fn create_consumer(
         filter_subject: events_of_type(&options.event_type),
         ack_policy: AckPolicy::Explicit,
         ack_wait: options.ack_wait,
-        max_deliver: options.max_deliver,
+        // JetStream counts deliveries as the policy counts tries; -1 is "no limit".
+        max_deliver: match redelivery.max_attempts {
+            0 => -1,
+            attempts => i64::from(attempts),
+        },
         // No more outstanding than handlers: an event waiting for a slot would run out its
         // ack_wait unattended and be delivered twice.
         max_ack_pending: options.max_in_flight.max(1) as i64,
@@ -193,6 +199,7 @@ struct Worker {
     jetstream: Context,
     contracts: &'static Contracts,
     options: SubscribeOptions,
+    redelivery: RetryPolicy,
     handler: Handler,
     in_flight: Arc<Semaphore>,
 }
@@ -219,7 +226,14 @@ impl Worker {
                 Err(error) => tracing::warn!(consumer = %durable_name, %error, "event pull failed"),
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
-            match create_consumer(&self.jetstream, &self.options, &durable_name).await {
+            match create_consumer(
+                &self.jetstream,
+                &self.options,
+                &self.redelivery,
+                &durable_name,
+            )
+            .await
+            {
                 Ok(recreated) => consumer = recreated,
                 Err(error) => {
                     tracing::warn!(consumer = %durable_name, %error, "consumer not recreated yet")
@@ -274,16 +288,17 @@ impl Worker {
             )),
         };
         let _entered = span.enter();
+        let deliveries = u32::try_from(delivery).unwrap_or(u32::MAX);
         match failure {
             None => acknowledge(&message, AckKind::Ack).await,
-            Some(reason) if delivery >= self.options.max_deliver => {
+            Some(reason) if !self.redelivery.allows(deliveries) => {
                 tracing::error!(%reason, "event handler failed on its last delivery");
                 self.dead_letter(&message, reason, delivery).await;
             }
             Some(reason) => {
-                tracing::warn!(%reason, "event handler failed, will redeliver");
-                let delay = Duration::from_millis(250 * 2u64.pow(delivery.clamp(1, 7) as u32 - 1));
-                acknowledge(&message, AckKind::Nak(Some(delay))).await;
+                let pause = self.redelivery.pause(deliveries);
+                tracing::warn!(%reason, ?pause, "event handler failed, will redeliver");
+                acknowledge(&message, AckKind::Nak(Some(pause))).await;
             }
         }
     }

@@ -377,3 +377,19 @@ async fn health_reports_the_root_and_the_index() {
         .unwrap();
     assert!(!root_check.ok);
 }
+
+#[tokio::test]
+async fn a_path_with_a_line_break_is_refused_at_once_not_timed_out() {
+    let app = spawn_app(DuplicatePolicy::Skip).await;
+    let mut request = import_request("job-1", &app.downloads.join("x.flac"), "A", "B");
+    request["file"]["path"] = json!("/x\ny");
+
+    let error = app.import(&request).await.unwrap_err();
+
+    let code = error_code(&error);
+    assert!((400..500).contains(&code), "{error}");
+    let source = app.download("after.flac", b"still serving");
+    app.import(&import_request("job-2", &source, "A", "B"))
+        .await
+        .unwrap();
+}

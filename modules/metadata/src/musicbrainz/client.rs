@@ -1,11 +1,14 @@
-//! The MusicBrainz client: every request waits for the shared 1 request/s gate, 503 and 429
-//! answers are retried with backoff (honouring `Retry-After`), and answers are cached.
+//! The MusicBrainz client: every request waits for the shared 1 request/s gate, throttled
+//! answers (429, 502, 503, 504) are retried as the retry policy says (honouring
+//! `Retry-After`), and answers are cached.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::RETRY_AFTER;
 use reqwest::{Response, StatusCode};
+use soulspot_common::{RetryPolicy, parse_retry_after};
+use soulspot_contracts::ErrorKind;
 
 use crate::cache::LruCache;
 use crate::musicbrainz::model::{Recording, RecordingList};
@@ -15,8 +18,6 @@ use soulspot_runtime::rate_limit::SlidingWindowLimiter;
 
 /// How many recordings a search asks for: enough to pick by length among versions.
 const SEARCH_LIMIT: &str = "10";
-/// A `Retry-After` longer than this is not waited for: the caller's deadline would pass.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MusicBrainzError {
@@ -33,6 +34,17 @@ pub enum MusicBrainzError {
 }
 
 impl MusicBrainzError {
+    /// What kind of failure this is for the module's caller.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Timeout(_) => ErrorKind::Timeout,
+            Self::Transport(_) => ErrorKind::Unavailable,
+            Self::Throttled { .. } => ErrorKind::Busy,
+            // MusicBrainz refused a request this module built, or answered nonsense.
+            Self::Status { .. } | Self::MalformedJson(_) => ErrorKind::Internal,
+        }
+    }
+
     fn from_reqwest(error: reqwest::Error, timeout: Duration) -> Self {
         if error.is_timeout() {
             Self::Timeout(timeout)
@@ -53,8 +65,7 @@ pub struct MusicBrainzClient {
     http: reqwest::Client,
     base_url: String,
     timeout: Duration,
-    max_retries: u32,
-    backoff_base: Duration,
+    retry: RetryPolicy,
     limiter: SlidingWindowLimiter,
     cache: Mutex<LruCache<Arc<Vec<Recording>>>>,
     last_error: Mutex<Option<String>>,
@@ -67,10 +78,7 @@ impl MusicBrainzClient {
             http,
             base_url: settings.url.trim_end_matches('/').to_owned(),
             timeout: settings.request_timeout(),
-            max_retries: settings.max_retries,
-            backoff_base: settings
-                .rate_limit_interval()
-                .max(Duration::from_millis(100)),
+            retry: settings.retry,
             limiter: SlidingWindowLimiter::new(1, settings.rate_limit_interval()),
             cache: Mutex::new(LruCache::new(settings.cache_size)),
             last_error: Mutex::new(None),
@@ -144,8 +152,9 @@ impl MusicBrainzClient {
         query: &[(&str, &str)],
     ) -> Result<RecordingList, MusicBrainzError> {
         let url = format!("{}{path}", self.base_url);
-        let mut attempt = 0;
+        let mut backoff = self.retry.backoff();
         loop {
+            let attempt = backoff.start();
             self.limiter.acquire().await;
             let started = Instant::now();
             let sent = self.http.get(&url).query(query).send().await;
@@ -163,15 +172,18 @@ impl MusicBrainzClient {
             if !is_throttled(status) {
                 return self.decode(response).await;
             }
-            attempt += 1;
-            let delay =
-                retry_after(&response).unwrap_or(self.backoff_base * 2_u32.pow(attempt - 1));
-            if attempt > self.max_retries || delay > MAX_RETRY_AFTER {
+            // A wait longer than the policy's longest pause would outlast the caller.
+            let longest = Duration::from_millis(self.retry.max_delay_ms);
+            let delay = match retry_after(&response) {
+                Some(wait) if wait > longest => None,
+                hint => backoff.next_pause(hint),
+            };
+            let Some(delay) = delay else {
                 return Err(MusicBrainzError::Throttled {
                     status: status.as_u16(),
                     attempts: attempt,
                 });
-            }
+            };
             tracing::warn!(
                 status = status.as_u16(),
                 attempt,
@@ -212,15 +224,7 @@ fn is_throttled(status: StatusCode) -> bool {
     )
 }
 
-/// `Retry-After` in seconds (MusicBrainz never sends the HTTP-date form).
 fn retry_after(response: &Response) -> Option<Duration> {
-    response
-        .headers()
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-        .map(Duration::from_secs)
+    let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value, SystemTime::now())
 }

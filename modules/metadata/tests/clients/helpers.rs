@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use soulspot_common::RetryPolicy;
 use soulspot_metadata::musicbrainz::{MusicBrainzClient, user_agent};
 use soulspot_metadata::settings::MusicBrainzSettings;
 use wiremock::{Request, Respond, ResponseTemplate};
@@ -17,7 +18,13 @@ pub fn settings(url: &str) -> MusicBrainzSettings {
         contact: CONTACT.to_owned(),
         rate_limit_interval_ms: INTERVAL.as_millis() as u64,
         request_timeout_ms: 2_000,
-        max_retries: 2,
+        retry: RetryPolicy {
+            base_ms: INTERVAL.as_millis() as u64,
+            factor: 2,
+            max_delay_ms: 30_000,
+            max_attempts: 3,
+            jitter_percent: 0,
+        },
         cache_size: 16,
         duration_tolerance_ms: 10_000,
     }

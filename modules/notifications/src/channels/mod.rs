@@ -12,7 +12,7 @@ pub use gotify::GotifySettings;
 pub use ntfy::NtfySettings;
 pub use webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSettings};
 
-use crate::delivery::{DeliveryReport, RetryPolicy, send_with_retries};
+use crate::delivery::{DeliveryPolicy, DeliveryReport, send_with_retries};
 use crate::message::Notification;
 
 /// One configured channel, e.g. `[[channels]] kind = "ntfy"  topic = "music"`.
@@ -99,7 +99,7 @@ impl ChannelSettings {
         &self,
         http: &reqwest::Client,
         notification: &Notification,
-        policy: &RetryPolicy,
+        policy: &DeliveryPolicy,
     ) -> DeliveryReport {
         match self.request(http, notification) {
             Ok(request) => send_with_retries(http, request, policy).await,

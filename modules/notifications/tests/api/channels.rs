@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
+use soulspot_common::RetryPolicy;
 use soulspot_notifications::channels::{ChannelSettings, GotifySettings, NtfySettings};
-use soulspot_notifications::delivery::{DeliveryReport, RetryPolicy};
+use soulspot_notifications::delivery::{DeliveryPolicy, DeliveryReport};
 use soulspot_notifications::{DeliverySettings, http_client};
 use soulspot_runtime::Secret;
 use wiremock::matchers::{body_string, header, method, path};
@@ -17,7 +18,7 @@ use crate::helpers::{fast_delivery, notification, webhook};
 
 async fn deliver(channel: &ChannelSettings, delivery: &DeliverySettings) -> DeliveryReport {
     let http = http_client(delivery).unwrap();
-    let policy: RetryPolicy = delivery.retry_policy();
+    let policy: DeliveryPolicy = delivery.retry_policy();
     channel
         .deliver(&http, &notification(Some("job-42")), &policy)
         .await
@@ -231,9 +232,10 @@ async fn an_endpoint_that_stays_slow_fails_with_a_timeout() {
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
         .mount(&server)
         .await;
+    let fast = fast_delivery();
     let delivery = DeliverySettings {
-        max_attempts: 2,
-        ..fast_delivery()
+        retry: fast.retry.with_max_attempts(2),
+        ..fast
     };
 
     let report = deliver(&webhook("hook", server.uri(), None), &delivery).await;
@@ -250,9 +252,13 @@ async fn no_attempt_starts_after_the_delivery_deadline() {
         .mount(&server)
         .await;
     let delivery = DeliverySettings {
-        max_attempts: 50,
-        base_delay_ms: 100,
-        max_delay_ms: 100,
+        retry: RetryPolicy {
+            base_ms: 100,
+            factor: 2,
+            max_delay_ms: 100,
+            max_attempts: 50,
+            jitter_percent: 0,
+        },
         timeout_ms: 500,
         deadline_ms: 1_000,
         ..fast_delivery()

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use soulspot_bus::testing::NatsServer;
 use soulspot_bus::{MessageContext, NatsSettings, RequestError};
 use soulspot_contracts::payloads::{NotifyTrackReadyReply, NotifyTrackReadyRequest};
+use soulspot_common::RetryPolicy;
 use soulspot_contracts::{HealthReport, TrackRef, subjects};
 use soulspot_notifications::channels::{ChannelSettings, WebhookSettings};
 use soulspot_notifications::message::Notification;
@@ -39,9 +40,13 @@ pub fn notification(job_id: Option<&str>) -> Notification {
 /// Three attempts 10 ms apart, 500 ms per attempt: the defaults' shape, test-sized.
 pub fn fast_delivery() -> DeliverySettings {
     DeliverySettings {
-        max_attempts: 3,
-        base_delay_ms: 10,
-        max_delay_ms: 50,
+        retry: RetryPolicy {
+            base_ms: 10,
+            factor: 2,
+            max_delay_ms: 50,
+            max_attempts: 3,
+            jitter_percent: 0,
+        },
         max_retry_after_ms: 5_000,
         timeout_ms: 500,
         deadline_ms: 10_000,

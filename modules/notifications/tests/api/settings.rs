@@ -21,7 +21,7 @@ fn load_from(toml: &str, env: &[(&str, &str)]) -> Result<NotificationsSettings, 
 }
 
 const THREE_CHANNELS: &str = r#"
-[delivery]
+[delivery.retry]
 max_attempts = 4
 
 [[channels]]
@@ -69,8 +69,8 @@ fn channels_load_from_the_config_file() {
         panic!("not gotify: {:?}", settings.channels[2]);
     };
     assert_eq!((gotify.token.expose(), gotify.priority), ("AppToken", 5));
-    assert_eq!(settings.delivery.max_attempts, 4);
-    assert_eq!(settings.delivery.base_delay_ms, 500);
+    assert_eq!(settings.delivery.retry.max_attempts, 4);
+    assert_eq!(settings.delivery.retry.base_ms, 500);
 }
 
 #[test]

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use soulspot_bus::RequestError;
+use soulspot_contracts::ErrorKind;
 
 use crate::route::RouteError;
 
@@ -63,15 +64,15 @@ impl ApiError {
                         .unwrap_or(StatusCode::BAD_REQUEST),
                     "rejected_by_module",
                 ),
-                RouteError::Exhausted { last, .. } => match last {
-                    RequestError::Timeout { .. } => {
-                        (StatusCode::GATEWAY_TIMEOUT, "deadline_exceeded")
-                    }
-                    RequestError::NoResponders { .. } => {
+                RouteError::Exhausted { last, .. } => match last.kind() {
+                    ErrorKind::Timeout => (StatusCode::GATEWAY_TIMEOUT, "deadline_exceeded"),
+                    ErrorKind::Unavailable => {
                         (StatusCode::SERVICE_UNAVAILABLE, "module_not_available")
                     }
+                    ErrorKind::Busy => (StatusCode::SERVICE_UNAVAILABLE, "module_busy"),
                     _ => (StatusCode::BAD_GATEWAY, "module_failed"),
                 },
+                RouteError::BadReply { .. } => (StatusCode::BAD_GATEWAY, "bad_reply"),
             },
         }
     }
@@ -88,6 +89,9 @@ impl ApiError {
                 }
                 _ => format!("every provider of {operation} failed"),
             },
+            ApiError::Route(RouteError::BadReply { module, .. }) => {
+                format!("{module} sent a reply that is not json")
+            }
             ApiError::EventStore(_) => "the event store is unavailable".to_owned(),
             ApiError::JobStore(_) => "the job store is unavailable".to_owned(),
             other => other.to_string(),

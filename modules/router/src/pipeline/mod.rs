@@ -44,7 +44,7 @@ pub enum PipelineError {
     #[error(transparent)]
     Spec(#[from] SpecError),
     #[error("download events: {0}")]
-    Events(#[from] soulspot_bus::SubscribeError),
+    Events(#[from] soulspot_bus::EventStoreError),
 }
 
 impl Pipeline {

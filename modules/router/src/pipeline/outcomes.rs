@@ -2,7 +2,7 @@
 //! id, where the job's worker (on whichever router instance) is watching for it.
 
 use soulspot_bus::{
-    EventBus, HandlerError, ReceivedEvent, SubscribeError, SubscribeOptions, Subscription,
+    EventBus, EventStoreError, HandlerError, ReceivedEvent, SubscribeOptions, Subscription,
 };
 use soulspot_contracts::FileRef;
 
@@ -13,7 +13,7 @@ const CONSUMER: &str = "router";
 pub(super) async fn follow_downloads(
     events: &EventBus,
     store: JobStore,
-) -> Result<(Subscription, Subscription), SubscribeError> {
+) -> Result<(Subscription, Subscription), EventStoreError> {
     let completed_store = store.clone();
     let completed = events
         .subscribe(

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use soulspot_bus::testing::NatsServer;
 use soulspot_bus::{EventBus, EventStoreSettings, NatsSettings};
+use soulspot_common::RetryPolicy;
 use soulspot_router::settings::RoutingSettings;
 use soulspot_router::{Application, RouterSettings};
 use soulspot_runtime::{CallContext, Capability, ModuleBuilder, RunningModule, ServiceError};
@@ -49,9 +50,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut RouterSettings)) -> Test
         health_interval_ms: HEALTH_INTERVAL.as_millis() as u64,
         discovery_window_ms: 100,
         request_timeout_ms: REQUEST_TIMEOUT.as_millis() as u64,
-        max_attempts: 2,
-        backoff_base_ms: 20,
-        backoff_max_ms: 100,
+        retry: RetryPolicy {
+            base_ms: 20,
+            factor: 2,
+            max_delay_ms: 100,
+            max_attempts: 2,
+            jitter_percent: 0,
+        },
     };
     configure(&mut settings);
     let application = Application::build(settings).await.unwrap();
@@ -75,6 +80,12 @@ pub enum Behaviour {
     Fail,
     /// Never answers within the router's deadline.
     Hang,
+    /// 429: at capacity, every time.
+    Busy,
+    /// 429 on the first call, a track titled after the module after that.
+    BusyOnce,
+    /// 429, asking to be left alone for a minute.
+    BusyForAMinute,
 }
 
 pub struct Provider {
@@ -128,17 +139,28 @@ impl TestApp {
             Capability::new("search.track", priority, move |_: CallContext, _: Value| {
                 let counted = counted.clone();
                 async move {
-                    counted.fetch_add(1, Ordering::SeqCst);
+                    let call = counted.fetch_add(1, Ordering::SeqCst);
                     match behaviour {
                         Behaviour::Answer => {
                             Ok(json!({"tracks": [{"title": module, "artist": "test"}]}))
                         }
-                        Behaviour::Refuse => Err(ServiceError::new(422, "query too vague")),
+                        Behaviour::Refuse => Err(ServiceError::with_code(422, "query too vague")),
                         Behaviour::Fail => Err(ServiceError::internal("index corrupted")),
                         Behaviour::Hang => {
                             tokio::time::sleep(REQUEST_TIMEOUT * 10).await;
                             Ok(json!({"tracks": []}))
                         }
+                        Behaviour::Busy => Err(ServiceError::busy("too many searches", None)),
+                        Behaviour::BusyOnce if call == 0 => {
+                            Err(ServiceError::busy("too many searches", None))
+                        }
+                        Behaviour::BusyOnce => {
+                            Ok(json!({"tracks": [{"title": module, "artist": "test"}]}))
+                        }
+                        Behaviour::BusyForAMinute => Err(ServiceError::busy(
+                            "rate limited",
+                            Some(Duration::from_secs(60)),
+                        )),
                     }
                 }
             })

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod errors;
 mod fakes;
 mod helpers;
 mod pipeline;
@@ -166,6 +167,9 @@ async fn no_provider_is_a_503_and_exactly_one_structured_warning() {
     let _guard =
         tracing::subscriber::set_default(tracing_subscriber::registry().with(warnings.clone()));
     let app = spawn_app().await;
+    let spotify = fakes::start_search(&app).await;
+    spotify.stop(Duration::from_secs(1)).await;
+    app.wait_for_status("spotify", "inactive", SETTLE).await;
 
     for _ in 0..3 {
         let (status, body) = app
@@ -179,12 +183,34 @@ async fn no_provider_is_a_503_and_exactly_one_structured_warning() {
     assert_eq!(logged.len(), 1, "{logged:?}");
     let fields = &logged[0];
     assert_eq!(fields["operation"], "playlist.tracks");
-    for field in ["module", "status", "impact", "action"] {
-        assert!(
-            fields.contains_key(field),
-            "missing field {field}: {fields:?}"
-        );
-    }
+    assert_eq!(fields["module"], "spotify", "the module that offered it");
+    assert_eq!(fields["status"], "inactive");
+    assert_eq!(fields["waiting_for"], "");
+    assert!(fields["action"].contains("spotify"), "{fields:?}");
+    assert!(fields.contains_key("impact"), "{fields:?}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_warning_names_the_required_module_a_provider_waits_for() {
+    let warnings = CapturedWarnings::default();
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(warnings.clone()));
+    let app = spawn_app().await;
+    let _gamma = app
+        .start_search_provider("gamma", 20, Behaviour::Answer, &["ghost"])
+        .await;
+    app.wait_for_status("gamma", "active", SETTLE).await;
+
+    let (status, _) = app
+        .post_operation("search.track", r#"{"query": "x"}"#)
+        .await;
+
+    assert_eq!(status, 503);
+    let logged = warnings.with_message("capability unavailable");
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0]["module"], "gamma");
+    assert_eq!(logged[0]["status"], "active");
+    assert_eq!(logged[0]["waiting_for"], "ghost");
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
+use soulspot_contracts::ErrorKind;
 use soulspot_runtime::Secret;
 use uuid::Uuid;
 
@@ -42,16 +43,16 @@ pub enum SlskdError {
 }
 
 impl SlskdError {
-    /// Worth trying again later: slskd was down, slow, busy or failing inside.
-    pub fn is_transient(&self) -> bool {
+    /// What kind of failure this is: slskd down, slow, busy or failing inside may pass by
+    /// itself; a refused api key or an answer this module cannot read needs someone to fix it.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            SlskdError::Unreachable { .. }
-            | SlskdError::Timeout { .. }
-            | SlskdError::Busy { .. } => true,
-            SlskdError::Status { status, .. } => *status >= 500,
-            SlskdError::Unauthorized { .. }
-            | SlskdError::NotFound { .. }
-            | SlskdError::Malformed { .. } => false,
+            SlskdError::Unreachable { .. } => ErrorKind::Unavailable,
+            SlskdError::Timeout { .. } => ErrorKind::Timeout,
+            SlskdError::Busy { .. } => ErrorKind::Busy,
+            SlskdError::NotFound { .. } => ErrorKind::NotFound,
+            SlskdError::Status { status, .. } => ErrorKind::of_upstream_status(*status),
+            SlskdError::Unauthorized { .. } | SlskdError::Malformed { .. } => ErrorKind::Internal,
         }
     }
 }

@@ -43,7 +43,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut SoulseekSettings)) -> TestApp {
     settings.slskd.url = sandbox.urls().slskd.clone();
     settings.slskd.api_key = Secret::new(sandbox.slskd_api_key());
     settings.slskd.downloads_dir = sandbox.downloads_dir().to_owned();
-    settings.slskd.busy_backoff_ms = 20;
+    settings.slskd.busy_retry.base_ms = 20;
     settings.search.timeout_ms = 2_000;
     settings.search.poll_interval_ms = 20;
     settings.downloads.poll_interval_ms = 20;

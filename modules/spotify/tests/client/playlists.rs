@@ -86,7 +86,7 @@ async fn missing_playlist_is_not_found() {
     let error = spotify.client().playlist(PLAYLIST_ID).await.unwrap_err();
 
     assert!(matches!(error, SpotifyError::NotFound { .. }), "{error}");
-    assert_eq!(error.to_service_error().code, 404);
+    assert_eq!(error.to_service_error().code(), 404);
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use soulspot_contracts::ErrorKind;
 use soulspot_spotify::{SpotifyApiSettings, SpotifyError};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
@@ -46,7 +47,7 @@ async fn rate_limit_waits_for_retry_after_then_succeeds() {
 }
 
 #[tokio::test]
-async fn rate_limit_wait_beyond_the_budget_fails_at_once_as_unavailable() {
+async fn rate_limit_wait_beyond_the_budget_fails_at_once_as_busy() {
     let spotify = FakeSpotify::start().await;
     spotify.issues_token("token", 3600, 1).await;
     Mock::given(method("GET"))
@@ -60,7 +61,9 @@ async fn rate_limit_wait_beyond_the_budget_fails_at_once_as_unavailable() {
     let error = spotify.client().search_tracks("x", 1).await.unwrap_err();
 
     assert!(matches!(error, SpotifyError::RateLimited { .. }), "{error}");
-    assert_eq!(error.to_service_error().code, 503);
+    let busy = error.to_service_error();
+    assert_eq!((busy.kind(), busy.code()), (ErrorKind::Busy, 429));
+    assert_eq!(busy.retry_after(), Some(Duration::from_secs(10)));
     assert!(is_quick(started.elapsed()), "{:?}", started.elapsed());
     spotify.server.verify().await;
 }
@@ -76,7 +79,9 @@ async fn rate_limit_retries_are_bounded() {
         .mount(&spotify.server)
         .await;
     let client = spotify.client_with(SpotifyApiSettings {
-        max_attempts: 3,
+        rate_limit_retry: SpotifyApiSettings::default()
+            .rate_limit_retry
+            .with_max_attempts(3),
         ..spotify.settings()
     });
 
@@ -101,7 +106,7 @@ async fn server_error_is_a_5xx_class_error() {
         matches!(error, SpotifyError::Status { status: 500, .. }),
         "{error}"
     );
-    assert!(!error.to_service_error().is_client_error());
+    assert!(!error.kind().is_callers_fault());
 }
 
 #[tokio::test]
@@ -121,7 +126,7 @@ async fn slow_response_past_the_deadline_times_out() {
     let error = client.search_tracks("x", 1).await.unwrap_err();
 
     assert!(matches!(error, SpotifyError::Timeout { .. }), "{error}");
-    assert_eq!(error.to_service_error().code, 504);
+    assert_eq!(error.to_service_error().code(), 504);
     assert!(is_quick(started.elapsed()), "{:?}", started.elapsed());
 }
 
@@ -147,7 +152,7 @@ async fn a_call_is_cut_off_at_its_budget() {
 }
 
 #[tokio::test]
-async fn malformed_json_is_a_bad_gateway() {
+async fn malformed_json_is_an_internal_failure_not_the_callers() {
     let spotify = FakeSpotify::start().await;
     spotify.issues_token("token", 3600, 1).await;
     Mock::given(method("GET"))
@@ -158,7 +163,7 @@ async fn malformed_json_is_a_bad_gateway() {
     let error = spotify.client().search_tracks("x", 1).await.unwrap_err();
 
     assert!(matches!(error, SpotifyError::Malformed { .. }), "{error}");
-    assert_eq!(error.to_service_error().code, 502);
+    assert_eq!(error.kind(), ErrorKind::Internal);
 }
 
 #[tokio::test]

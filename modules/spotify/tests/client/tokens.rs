@@ -129,7 +129,7 @@ async fn a_token_refused_twice_is_an_unavailable_error() {
         matches!(error, SpotifyError::Unauthorized { .. }),
         "{error}"
     );
-    assert_eq!(error.to_service_error().code, 503);
+    assert_eq!(error.to_service_error().code(), 503);
     spotify.server.verify().await;
 }
 
@@ -149,7 +149,7 @@ async fn invalid_client_is_a_clear_credentials_error() {
     assert!(matches!(error, SpotifyError::Credentials { .. }), "{error}");
     assert!(error.to_string().contains("invalid_client"), "{error}");
     assert!(!error.to_string().contains("client-secret"), "{error}");
-    assert_eq!(error.to_service_error().code, 503);
+    assert_eq!(error.to_service_error().code(), 503);
 }
 
 #[tokio::test]
