@@ -9,6 +9,8 @@ use async_nats::Client;
 use bytes::Bytes;
 use serde_json::Value;
 use soulspot_bus::{ErrorClass, MessageContext, RequestError, request_bytes};
+use soulspot_common::RetryPolicy;
+use soulspot_common::retry::Verdict;
 use soulspot_contracts::SchemaViolation;
 use tracing::Instrument;
 
@@ -37,6 +39,14 @@ pub enum RouteError {
         #[source]
         last: RequestError,
     },
+}
+
+/// How one routed call is made: the deadline of each try of a provider, and the retry policy
+/// of its rounds over the providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallPolicy {
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
 }
 
 /// Routes operations over NATS using what the registry knows.
@@ -82,16 +92,35 @@ impl Router {
     ) -> Result<Value, RouteError> {
         check_request(operation, params)?;
         let payload = Bytes::from(params.to_string());
+        let rounds = self.settings.max_attempts;
         let reply = self
-            .route_validated(operation, payload, context, deadline)
+            .route_validated(operation, payload, context, deadline, rounds)
             .await?;
-        serde_json::from_slice(&reply).map_err(|source| RouteError::Exhausted {
-            operation: operation.to_owned(),
-            last: RequestError::Decode {
-                subject: operation.to_owned(),
-                source,
-            },
-        })
+        decode(operation, &reply)
+    }
+
+    /// Routes under the caller's policy: each round tries every provider with
+    /// `policy.timeout`, and the rounds follow `policy.retry`. A round that finds no provider
+    /// at all (a module restarting) is a failure worth another round like any transient one.
+    pub async fn route_with(
+        &self,
+        operation: &str,
+        params: &Value,
+        context: &MessageContext,
+        policy: &CallPolicy,
+    ) -> Result<Value, RouteError> {
+        check_request(operation, params)?;
+        let payload = Bytes::from(params.to_string());
+        let round = |_| {
+            let payload = payload.clone();
+            async move {
+                let reply = self
+                    .route_validated(operation, payload, context, policy.timeout, 1)
+                    .await?;
+                decode(operation, &reply)
+            }
+        };
+        policy.retry.run(round, verdict).await
     }
 
     /// Routes a request body as it was received, once `params` (its parsed form) passed the
@@ -105,8 +134,15 @@ impl Router {
         context: &MessageContext,
     ) -> Result<Bytes, RouteError> {
         check_request(operation, params)?;
-        self.route_validated(operation, body, context, self.settings.request_timeout())
-            .await
+        let deadline = self.settings.request_timeout();
+        self.route_validated(
+            operation,
+            body,
+            context,
+            deadline,
+            self.settings.max_attempts,
+        )
+        .await
     }
 
     /// Routes an already validated payload and returns the reply's bytes untouched.
@@ -116,6 +152,7 @@ impl Router {
         payload: Bytes,
         context: &MessageContext,
         deadline: Duration,
+        rounds: u32,
     ) -> Result<Bytes, RouteError> {
         let span = tracing::info_span!(
             "route",
@@ -123,7 +160,7 @@ impl Router {
             correlation_id = context.correlation_id.as_deref().unwrap_or(""),
             trace_id = %context.trace_id(),
         );
-        self.try_rounds(operation, payload, context, deadline)
+        self.try_rounds(operation, payload, context, deadline, rounds)
             .instrument(span)
             .await
     }
@@ -134,10 +171,11 @@ impl Router {
         payload: Bytes,
         context: &MessageContext,
         deadline: Duration,
+        rounds: u32,
     ) -> Result<Bytes, RouteError> {
         let mut last_error = None;
         let mut refreshed = false;
-        for round in 1..=self.settings.max_attempts.max(1) {
+        for round in 1..=rounds.max(1) {
             let mut candidates = self.registry.candidates(operation);
             if candidates.is_empty() && !refreshed {
                 // What is known may be a poll behind (a module or NATS just restarted):
@@ -164,7 +202,7 @@ impl Router {
                 Err(Attempt::Retryable(error)) => {
                     let transient = error.is_transient();
                     last_error = Some(error);
-                    if !transient || round == self.settings.max_attempts {
+                    if !transient || round >= rounds {
                         break;
                     }
                     let pause = self.settings.backoff(round);
@@ -267,6 +305,30 @@ impl Router {
         RouteError::ModuleNotAvailable {
             operation: operation.to_owned(),
         }
+    }
+}
+
+fn decode(operation: &str, reply: &[u8]) -> Result<Value, RouteError> {
+    serde_json::from_slice(reply).map_err(|source| RouteError::Exhausted {
+        operation: operation.to_owned(),
+        last: RequestError::Decode {
+            subject: operation.to_owned(),
+            source,
+        },
+    })
+}
+
+/// Whether another round of `route_with` may help: not for bad input or an unreadable reply.
+fn verdict(error: &RouteError) -> Verdict {
+    match error {
+        RouteError::UnknownOperation(_)
+        | RouteError::InvalidRequest(_)
+        | RouteError::Rejected { .. }
+        | RouteError::Exhausted {
+            last: RequestError::Encode { .. } | RequestError::Decode { .. },
+            ..
+        } => Verdict::GiveUp,
+        RouteError::ModuleNotAvailable { .. } | RouteError::Exhausted { .. } => Verdict::Retry,
     }
 }
 
