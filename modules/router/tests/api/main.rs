@@ -7,6 +7,7 @@ mod fakes;
 mod helpers;
 mod pipeline;
 mod resilience;
+mod takeover;
 
 use std::time::Duration;
 
