@@ -208,7 +208,11 @@ async fn a_download_that_always_fails_ends_in_pipeline_failed() {
 
     assert_eq!(job["state"], "failed", "{job}");
     assert_eq!(job["failure"]["step"], "download");
-    assert_eq!(counters.downloads.of(&job_id), 3, "download_retry.max_attempts");
+    assert_eq!(
+        counters.downloads.of(&job_id),
+        3,
+        "download_retry.max_attempts"
+    );
     assert_eq!(counters.imports.jobs(), 0);
 }
 
