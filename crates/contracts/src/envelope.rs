@@ -5,6 +5,8 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::payloads::EventPayload;
+use crate::schema::SchemaViolation;
 use crate::version::SchemaVersion;
 
 /// One event, as stored in `SOULSPOT_EVENTS` and delivered to consumers.
@@ -49,6 +51,35 @@ impl EventEnvelope {
         }
     }
 
+    /// A new event carrying `payload`, of the payload's event type at its contract's current
+    /// version, occurring now. The data is checked against the schema when it is published.
+    pub fn of<E: EventPayload>(
+        source_module: impl Into<String>,
+        payload: &E,
+    ) -> Result<Self, SchemaViolation> {
+        let version = crate::schema::contracts()?.event_version(E::EVENT_TYPE)?;
+        let data = serde_json::to_value(payload).map_err(|error| SchemaViolation::Invalid {
+            name: E::EVENT_TYPE.to_owned(),
+            details: format!("not encodable: {error}"),
+        })?;
+        Ok(Self::new(E::EVENT_TYPE, version, source_module, data))
+    }
+
+    /// The event's `data` as its typed payload; `Err` when the event is of another type or
+    /// its data does not fit the payload.
+    pub fn payload<E: EventPayload>(&self) -> Result<E, SchemaViolation> {
+        if self.event_type != E::EVENT_TYPE {
+            return Err(SchemaViolation::Invalid {
+                name: E::EVENT_TYPE.to_owned(),
+                details: format!("the event is a `{}`", self.event_type),
+            });
+        }
+        E::deserialize(&self.data).map_err(|error| SchemaViolation::Invalid {
+            name: E::EVENT_TYPE.to_owned(),
+            details: error.to_string(),
+        })
+    }
+
     pub fn with_correlation_id(mut self, correlation_id: impl Into<String>) -> Self {
         self.correlation_id = Some(correlation_id.into());
         self
@@ -84,6 +115,39 @@ mod tests {
         let back: EventEnvelope = serde_json::from_str(&text).unwrap();
         assert_eq!(back, event);
         assert_eq!(back.event_id.get_version_num(), 7);
+    }
+
+    #[test]
+    fn a_typed_payload_names_its_event_and_reads_back() {
+        let failed = crate::payloads::DownloadFailed {
+            download_id: "d-1".to_owned(),
+            job_id: None,
+            track: crate::TrackRef {
+                title: "Teardrop".to_owned(),
+                artist: "Massive Attack".to_owned(),
+                ..crate::TrackRef::default()
+            },
+            error: "no candidate".to_owned(),
+            can_retry: true,
+        };
+        let event = EventEnvelope::of("soulseek", &failed).unwrap();
+        assert_eq!(event.event_type, "download.failed");
+        assert_eq!(
+            event.schema_version,
+            crate::contracts()
+                .unwrap()
+                .event_version("download.failed")
+                .unwrap()
+        );
+        assert_eq!(
+            event.payload::<crate::payloads::DownloadFailed>().unwrap(),
+            failed
+        );
+        assert!(
+            event
+                .payload::<crate::payloads::DownloadCompleted>()
+                .is_err()
+        );
     }
 
     #[test]

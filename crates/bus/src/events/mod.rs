@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_nats::Client;
 use async_nats::jetstream::{self, Context};
 use serde::{Deserialize, Serialize};
+use soulspot_contracts::payloads::EventPayload;
 use soulspot_contracts::{Contracts, EventEnvelope, SchemaViolation};
 
 use crate::context::MessageContext;
@@ -135,5 +136,11 @@ impl EventBus {
             &self.source_module,
             data,
         ))
+    }
+
+    /// A new event from this module carrying `payload`: its type and version come from the
+    /// payload's contract.
+    pub fn event_of<E: EventPayload>(&self, payload: &E) -> Result<EventEnvelope, PublishError> {
+        Ok(EventEnvelope::of(&self.source_module, payload)?)
     }
 }
