@@ -68,7 +68,6 @@ pub enum DownloadOutcome {
         download_id: String,
         error: String,
         can_retry: bool,
-        attempts: u32,
     },
 }
 

@@ -5,6 +5,7 @@
 use serde_json::json;
 use soulspot_bus::EventPublisher;
 use soulspot_contracts::operations::DOWNLOAD_TRACK;
+use soulspot_contracts::payloads::DownloadTrackRequest;
 
 use super::{Halt, Journal, Run, failure};
 use crate::pipeline::context::DownloadState;
@@ -73,15 +74,16 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
         let attempt = step.attempts;
         job.context.download = Some(DownloadState::Requested);
         self.journal.save(job).await?;
-        let params = json!({"track": track, "job_id": job.id});
-        let reply = self
-            .router
-            .route(DOWNLOAD_TRACK, &params, &self.context, &self.request_call())
+        let request = DownloadTrackRequest {
+            track,
+            job_id: Some(job.id.clone()),
+            formats: None,
+        };
+        let (_, reply) = self
+            .request(&request)
             .await
             .map_err(|error| failure(DOWNLOAD, error))?;
-        let Some(download_id) = reply["download_id"].as_str().map(str::to_owned) else {
-            return Err(failure(DOWNLOAD, "download reply has no download_id"));
-        };
+        let download_id = reply.download_id;
         tracing::info!(%download_id, attempt, "download requested");
         job.context.download = Some(DownloadState::Pending {
             download_id: download_id.clone(),

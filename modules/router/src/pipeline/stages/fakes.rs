@@ -171,7 +171,6 @@ impl MemoryJournal {
             download_id: download_id.to_owned(),
             error: "peer went away".to_owned(),
             can_retry,
-            attempts: 1,
         });
     }
 

@@ -2,10 +2,12 @@
 //! then `pipeline.completed` or `pipeline.failed` — each stored in the job before it is
 //! sent, so that a resumed job sends the same event id again (JetStream drops the copy).
 
-use serde_json::{Value, json};
 use soulspot_bus::{EventPublisher, PublishError};
+use soulspot_contracts::EventEnvelope;
 use soulspot_contracts::operations::modules;
-use soulspot_contracts::{EventEnvelope, SchemaViolation};
+use soulspot_contracts::payloads::{
+    DownloadCompletedForSource, EventPayload, PipelineCompleted, PipelineFailed,
+};
 
 use super::{Halt, Journal, Run, failure};
 use crate::pipeline::context::JobContext;
@@ -32,35 +34,39 @@ impl Slot {
 impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
     /// Tells the module that asked (a playlist sync) that the track arrived.
     pub(super) async fn announce_download_to_source(&self, job: &mut Job) -> Result<(), Halt> {
-        let data = strip_nulls(json!({
-            "job_id": job.id,
-            "source": job.request.source,
-            "source_ref": job.request.source_ref,
-            "track": job.track,
-            "file": job.context.downloaded_file(),
-        }));
-        let event_type = "download.completed.for_source";
-        self.publish_once(job, Slot::ForSource, event_type, data)
-            .await
+        let (Some(track), Some(file)) = (job.track.clone(), job.context.downloaded_file()) else {
+            return Err(failure("download", "no downloaded track to announce"));
+        };
+        let announcement = DownloadCompletedForSource {
+            job_id: job.id.clone(),
+            source: job.request.source.clone(),
+            source_ref: job.request.source_ref.clone(),
+            track,
+            file: file.clone(),
+        };
+        self.publish_once(job, Slot::ForSource, &announcement).await
     }
 
     /// Ends the job as completed, with the library path the pipeline's `result` names.
     pub(super) async fn complete(&self, job: &mut Job) -> Result<(), StoreError> {
-        let skipped: Vec<&str> = job
+        let Some(track) = job.track.clone() else {
+            let reason = "the job reached its end without a track";
+            return self.fail(job, internal(reason)).await;
+        };
+        let skipped = job
             .steps
             .iter()
             .filter(|step| step.status == StepStatus::Skipped)
-            .map(|step| step.name.as_str())
+            .map(|step| step.name.clone())
             .collect();
         let library_path = self.spec.result.library_path(&job.template_context());
-        let data = strip_nulls(json!({
-            "job_id": job.id,
-            "track": job.track,
-            "library_path": library_path,
-            "skipped_steps": skipped,
-        }));
-        self.finish(job, JobState::Completed, "pipeline.completed", data)
-            .await?;
+        let completed = PipelineCompleted {
+            job_id: job.id.clone(),
+            track,
+            library_path: library_path.clone(),
+            skipped_steps: Some(skipped),
+        };
+        self.finish(job, JobState::Completed, &completed).await?;
         tracing::info!(
             library_path = library_path.as_deref().unwrap_or(""),
             "pipeline completed"
@@ -74,15 +80,14 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
         failure: JobFailure,
     ) -> Result<(), StoreError> {
         tracing::warn!(step = %failure.step, reason = %failure.reason, "pipeline failed");
-        let data = strip_nulls(json!({
-            "job_id": job.id,
-            "track": job.track,
-            "failed_step": failure.step,
-            "reason": failure.reason,
-        }));
+        let failed = PipelineFailed {
+            job_id: job.id.clone(),
+            track: job.track.clone(),
+            failed_step: failure.step.clone(),
+            reason: failure.reason.clone(),
+        };
         job.failure = Some(failure);
-        self.finish(job, JobState::Failed, "pipeline.failed", data)
-            .await
+        self.finish(job, JobState::Failed, &failed).await
     }
 
     /// Sends a finished job's final event again (a redelivery after the job ended).
@@ -97,41 +102,41 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
     }
 
     /// Puts the job in its final state and sends the final event once.
-    async fn finish(
+    async fn finish<E: EventPayload>(
         &self,
         job: &mut Job,
         state: JobState,
-        event_type: &str,
-        data: Value,
+        payload: &E,
     ) -> Result<(), StoreError> {
         job.state = state;
-        match self.publish_once(job, Slot::Final, event_type, data).await {
+        match self.publish_once(job, Slot::Final, payload).await {
             Ok(()) => {}
             Err(Halt::Store(error)) => return Err(error),
-            Err(Halt::Failed(failure)) => {
-                tracing::error!(%event_type, reason = %failure.reason, "final event not published")
-            }
+            Err(Halt::Failed(failure)) => tracing::error!(
+                event_type = E::EVENT_TYPE,
+                reason = %failure.reason,
+                "final event not published"
+            ),
         }
         metrics::counter!("soulspot_jobs_finished_total", "state" => state.as_str()).increment(1);
         Ok(())
     }
 
     /// Keeps the event in the job (reusing one kept earlier), saves the job, then publishes.
-    async fn publish_once(
+    async fn publish_once<E: EventPayload>(
         &self,
         job: &mut Job,
         slot: Slot,
-        event_type: &str,
-        data: Value,
+        payload: &E,
     ) -> Result<(), Halt> {
         let kept = slot
             .of(&mut job.context)
             .clone()
-            .filter(|event| event.event_type == event_type);
+            .filter(|event| event.event_type == E::EVENT_TYPE);
         let event = match kept {
             Some(event) => event,
-            None => new_event(event_type, data)
-                .map_err(|error| failure(event_type, error))?
+            None => EventEnvelope::of(modules::ROUTER, payload)
+                .map_err(|error| failure(E::EVENT_TYPE, error))?
                 .with_correlation_id(job.id.clone()),
         };
         *slot.of(&mut job.context) = Some(event.clone());
@@ -140,33 +145,16 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
             .publish(event, &self.context)
             .await
             .map_err(|error| match error {
-                PublishError::Invalid(violation) => failure(event_type, violation),
+                PublishError::Invalid(violation) => failure(E::EVENT_TYPE, violation),
                 other => Halt::Store(StoreError::from_display(other)),
             })
     }
 }
 
-/// A new event from the router, stamped with its contract's current version.
-fn new_event(event_type: &str, data: Value) -> Result<EventEnvelope, SchemaViolation> {
-    let version = soulspot_contracts::contracts()?.event_version(event_type)?;
-    Ok(EventEnvelope::new(
-        event_type,
-        version,
-        modules::ROUTER,
-        data,
-    ))
-}
-
-/// Optional fields are left out rather than sent as null, which the schemas refuse.
-fn strip_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, value)| !value.is_null())
-                .map(|(key, value)| (key, strip_nulls(value)))
-                .collect(),
-        ),
-        other => other,
+fn internal(reason: &str) -> JobFailure {
+    JobFailure {
+        step: "internal".to_owned(),
+        reason: reason.to_owned(),
     }
 }
 

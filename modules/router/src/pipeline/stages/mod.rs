@@ -12,7 +12,9 @@ mod steps;
 use std::future::Future;
 use std::time::Duration;
 
+use serde_json::Value;
 use soulspot_bus::{EventPublisher, MessageContext};
+use soulspot_contracts::payloads::CapabilityRequest;
 
 use super::job::{Job, JobFailure};
 use super::routing::Route;
@@ -109,12 +111,25 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
         Ok(())
     }
 
-    /// The policy of the search and download requests.
-    fn request_call(&self) -> CallPolicy {
-        CallPolicy {
+    /// One call of a typed request under the request policy: the reply as received (kept as
+    /// the step's result) and as its type.
+    async fn request<Q: CapabilityRequest>(
+        &self,
+        request: &Q,
+    ) -> Result<(Value, Q::Reply), String> {
+        let call = CallPolicy {
             timeout: self.settings.request_timeout(),
             retry: self.settings.request_retry,
-        }
+        };
+        let params = serde_json::to_value(request).map_err(|error| error.to_string())?;
+        let reply = self
+            .router
+            .route(Q::OPERATION, &params, &self.context, &call)
+            .await
+            .map_err(|error| error.to_string())?;
+        let typed = serde_json::from_value(reply.clone())
+            .map_err(|error| format!("{} reply not understood: {error}", Q::OPERATION))?;
+        Ok((reply, typed))
     }
 }
 

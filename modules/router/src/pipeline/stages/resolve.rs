@@ -1,9 +1,8 @@
 //! Resolve: a job asked for with free text gets its track through one `search.track` call.
 
-use serde_json::json;
 use soulspot_bus::EventPublisher;
-use soulspot_contracts::TrackRef;
 use soulspot_contracts::operations::SEARCH_TRACK;
+use soulspot_contracts::payloads::{SearchTrackReply, SearchTrackRequest};
 
 use super::{Halt, Journal, Run, failure};
 use crate::pipeline::job::{Job, JobState, StepOutcome};
@@ -24,15 +23,15 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
         job.state = JobState::Resolving;
         job.start_step(SEARCH, SEARCH_TRACK).attempts += 1;
         self.journal.save(job).await?;
-        let params = json!({"query": query, "limit": 5});
-        let reply = self
-            .router
-            .route(SEARCH_TRACK, &params, &self.context, &self.request_call())
+        let request = SearchTrackRequest {
+            query: query.clone(),
+            limit: Some(5),
+        };
+        let (reply, found): (_, SearchTrackReply) = self
+            .request(&request)
             .await
             .map_err(|error| failure(SEARCH, error))?;
-        let found: Vec<TrackRef> = serde_json::from_value(reply["tracks"].clone())
-            .map_err(|error| failure(SEARCH, format!("search reply not understood: {error}")))?;
-        let Some(track) = best_match(&query, found) else {
+        let Some(track) = best_match(&query, found.tracks) else {
             return Err(failure(SEARCH, format!("no track matches \"{query}\"")));
         };
         tracing::info!(title = %track.title, artist = %track.artist, "query resolved");
