@@ -191,6 +191,9 @@ mod tests {
 
         let finals = fixture.events.of_type("pipeline.completed");
         assert_eq!(finals.len(), 2);
+        let announced = fixture.events.of_type("download.completed.for_source");
+        assert_eq!(announced.len(), 1);
+        assert_eq!(announced[0].data["file"]["path"], "/downloads/d1.flac");
         assert_eq!(finals[0].event_id, finals[1].event_id);
         assert_eq!(fixture.journal.stored(&job).runs, 1);
         assert_eq!(fixture.router.calls("import.track"), 1);
