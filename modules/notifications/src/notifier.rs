@@ -1,5 +1,6 @@
 //! `notify.track_ready` itself: one notification, delivered to every channel concurrently,
-//! at most once per (job, channel), each outcome recorded for health and metrics.
+//! at most once per (job, channel) — the pair is claimed in the delivery log before sending —
+//! each outcome recorded for health and metrics.
 
 use std::time::Instant;
 
@@ -8,7 +9,7 @@ use soulspot_contracts::payloads::{ChannelResult, NotifyTrackReadyReply, NotifyT
 use time::OffsetDateTime;
 
 use crate::channels::ChannelSettings;
-use crate::dedup::DeliveryLog;
+use crate::dedup::{Claim, DeliveryLog, Held};
 use crate::delivery::{DeliveryPolicy, DeliveryReport};
 use crate::health::ChannelHealth;
 use crate::message::Notification;
@@ -59,23 +60,16 @@ impl Notifier {
         notification: &Notification,
     ) -> ChannelResult {
         let name = channel.name();
-        let job_id = notification.job_id();
-        if let Some(job_id) = job_id
-            && self.already_delivered(job_id, name).await
-        {
-            tracing::info!(
-                channel = name,
-                "notification already delivered for this job, not sent again"
-            );
-            count(channel, "deduplicated");
-            return ChannelResult {
-                channel: name.to_owned(),
-                ok: true,
-                attempts: 0,
-                error: None,
-                deduplicated: true,
-            };
-        }
+        let held = match notification.job_id() {
+            Some(job_id) => match self.claim(job_id, name).await {
+                Ok(held) => held,
+                Err(result) => {
+                    count(channel, "deduplicated");
+                    return result;
+                }
+            },
+            None => None,
+        };
         let started = Instant::now();
         let report = channel
             .deliver(&self.http, notification, &self.policy)
@@ -84,10 +78,8 @@ impl Notifier {
             .record(started.elapsed().as_secs_f64());
         self.health.record(name, &report);
         log_outcome(channel, &report);
-        if let Some(job_id) = job_id
-            && report.ok
-        {
-            self.remember(job_id, name, report.attempts).await;
+        if let Some(held) = held {
+            self.settle(held, name, &report).await;
         }
         ChannelResult {
             channel: name.to_owned(),
@@ -98,21 +90,53 @@ impl Notifier {
         }
     }
 
-    /// A log that cannot be read must not cost the user a notification: send it (at least
-    /// once beats at most once here).
-    async fn already_delivered(&self, job_id: &str, channel: &str) -> bool {
-        self.log
-            .was_delivered(job_id, channel)
-            .await
-            .unwrap_or_else(|error| {
-                tracing::warn!(channel, %error, "delivery log unreadable, sending anyway");
-                false
-            })
+    /// Claims (job, channel) before sending. `Err` is the reply when another call delivered
+    /// it or is delivering it now. A log that cannot be written must not cost the user a
+    /// notification: send it unclaimed (at least once beats at most once here).
+    async fn claim(&self, job_id: &str, channel: &str) -> Result<Option<Held>, ChannelResult> {
+        let skipped = || ChannelResult {
+            channel: channel.to_owned(),
+            ok: true,
+            attempts: 0,
+            error: None,
+            deduplicated: true,
+        };
+        match self.log.claim(job_id, channel).await {
+            Ok(Claim::Held(held)) => Ok(Some(held)),
+            Ok(Claim::Delivered) => {
+                tracing::info!(
+                    channel,
+                    "notification already delivered for this job, not sent again"
+                );
+                Err(skipped())
+            }
+            Ok(Claim::InFlight) => {
+                tracing::info!(
+                    channel,
+                    "notification being delivered by another call, not sent again"
+                );
+                Err(skipped())
+            }
+            Err(error) => {
+                tracing::warn!(channel, %error, "delivery log unavailable, sending anyway");
+                Ok(None)
+            }
+        }
     }
 
-    async fn remember(&self, job_id: &str, channel: &str, attempts: u32) {
-        if let Err(error) = self.log.record(job_id, channel, attempts).await {
-            tracing::warn!(channel, %error, "delivery not recorded, a repeated call would send it again");
+    /// Marks a delivered pair, or gives a failed one back for a later call to deliver.
+    async fn settle(&self, held: Held, channel: &str, report: &DeliveryReport) {
+        let settled = if report.ok {
+            self.log.delivered(held, report.attempts).await
+        } else {
+            self.log.release(held).await
+        };
+        if let Err(error) = settled {
+            tracing::warn!(
+                channel,
+                %error,
+                "delivery log not updated, the claim lapses after dedup.claim_timeout_ms"
+            );
         }
     }
 }

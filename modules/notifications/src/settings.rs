@@ -79,6 +79,9 @@ pub struct DedupSettings {
     pub bucket: String,
     /// How long a delivery is remembered; a job retried later than this notifies again.
     pub max_age_days: u64,
+    /// A claim this old is taken to be a sender's that died mid-delivery, and another call
+    /// may deliver. Keep it above `delivery.deadline_ms`.
+    pub claim_timeout_ms: u64,
 }
 
 impl Default for DedupSettings {
@@ -86,6 +89,7 @@ impl Default for DedupSettings {
         Self {
             bucket: "soulspot_notifications".to_owned(),
             max_age_days: 30,
+            claim_timeout_ms: 120_000,
         }
     }
 }
@@ -93,6 +97,10 @@ impl Default for DedupSettings {
 impl DedupSettings {
     pub fn max_age(&self) -> Duration {
         Duration::from_secs(self.max_age_days * 24 * 60 * 60)
+    }
+
+    pub fn claim_timeout(&self) -> Duration {
+        Duration::from_millis(self.claim_timeout_ms)
     }
 }
 

@@ -79,21 +79,6 @@ impl Router {
             .await
     }
 
-    /// Like `route`, with `deadline` for each try of each provider and the settings' rounds.
-    pub async fn route_within(
-        &self,
-        operation: &str,
-        params: &Value,
-        context: &MessageContext,
-        deadline: Duration,
-    ) -> Result<Value, RouteError> {
-        let call = CallPolicy {
-            timeout: deadline,
-            ..self.default_call()
-        };
-        self.route_with(operation, params, context, &call).await
-    }
-
     /// Validates `params` against the operation's contract and routes it under `call`.
     pub async fn route_with(
         &self,
@@ -170,6 +155,14 @@ impl Router {
                 candidates = self.registry.candidates(operation);
             }
             if candidates.is_empty() {
+                // Nobody offers it now; a module restarting is back within the policy's
+                // pauses, so this round counts as a transient failure.
+                if let Some(pause) = backoff.next_pause(None) {
+                    tracing::info!(round, ?pause, "no provider, looking again");
+                    tokio::time::sleep(pause).await;
+                    refreshed = false;
+                    continue;
+                }
                 return Err(match last_failure {
                     Some(last) => exhausted(operation, last),
                     None => self.not_available(operation),

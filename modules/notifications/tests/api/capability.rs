@@ -1,6 +1,8 @@
 //! `notify.track_ready` through NATS: per-channel results, idempotency by job id (also across
 //! a restart of the module), health, and refused requests.
 
+use std::time::Duration;
+
 use serde_json::json;
 use soulspot_bus::RequestError;
 use soulspot_contracts::ModuleStatus;
@@ -78,6 +80,36 @@ async fn a_delivered_channel_is_not_notified_again_for_the_same_job_even_after_a
     );
     working.verify().await;
     assert_eq!(failing.received_requests().await.unwrap().len(), 9);
+}
+
+#[tokio::test]
+async fn a_second_call_while_the_first_is_still_sending_does_not_send_again() {
+    let slow = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(300)))
+        .expect(1)
+        .mount(&slow)
+        .await;
+    let app = spawn_app(vec![webhook("slow", slow.uri(), None)]).await;
+    let _second_instance = app.another_instance().await;
+    let request = track_ready(Some("job-7"));
+
+    let first = app.notify(&request);
+    let second = async {
+        while slow.received_requests().await.unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        app.notify(&request).await
+    };
+    let (first, second) = tokio::join!(first, second);
+
+    let mut replies = [first.unwrap().channels, second.unwrap().channels];
+    replies.sort_by_key(|channels| channels[0].deduplicated);
+    assert_eq!(
+        replies,
+        [[result("slow", true, 1, None)], [deduplicated("slow")]]
+    );
+    slow.verify().await;
 }
 
 #[tokio::test]

@@ -104,6 +104,11 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A second instance of the module on the same NATS, sharing the work with the first.
+    pub async fn another_instance(&self) -> RunningModule {
+        self.start_module().await
+    }
+
     /// Stops the module as a deployment would and starts a fresh instance.
     pub async fn restart_module(&mut self) {
         if let Some(module) = self.module.take() {

@@ -4,5 +4,6 @@
 
 mod capability;
 mod channels;
+mod delivery_log;
 mod helpers;
 mod settings;

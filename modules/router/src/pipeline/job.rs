@@ -1,8 +1,10 @@
 //! A job: one track asked for, and the record of every step taken to get it into the library.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use soulspot_contracts::TrackRef;
+
+use super::context::JobContext;
 use time::OffsetDateTime;
 
 /// Where a job is in its life.
@@ -57,6 +59,8 @@ pub struct Step {
     pub name: String,
     pub operation: String,
     pub status: StepStatus,
+    /// Times the job started this step: one routed call each (whose own retries follow the
+    /// step's policy); more than one after a resumed job or a retried download.
     pub attempts: u32,
     #[serde(
         default,
@@ -72,6 +76,7 @@ pub struct Step {
     pub finished_at: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The reply of the step's operation; later steps read it as `steps.<name>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Value>,
 }
@@ -89,6 +94,17 @@ impl Step {
             result: None,
         }
     }
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOutcome {
+    /// With the operation's reply.
+    Succeeded(Value),
+    /// Not run, for this reason (no module offers an optional step's operation).
+    Skipped(String),
+    /// With the error of its last try.
+    Failed(String),
 }
 
 /// What was asked for: a track, or free text to resolve into one.
@@ -119,14 +135,20 @@ pub struct Job {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track: Option<TrackRef>,
     pub steps: Vec<Step>,
-    /// What steps produced, for the parameters of later steps: `download`, `steps.<name>`.
-    pub context: Map<String, Value>,
+    pub context: JobContext,
+    /// Workers that took the job up: more than one when it was resumed or redelivered.
+    #[serde(default)]
+    pub runs: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<JobFailure>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// The store's revision of this record when it was loaded or last saved (0: never
+    /// saved); a save expects it unchanged.
+    #[serde(skip)]
+    pub(super) revision: u64,
 }
 
 impl Job {
@@ -138,10 +160,12 @@ impl Job {
             track: request.track.clone(),
             request,
             steps: Vec::new(),
-            context: Map::new(),
+            context: JobContext::default(),
+            runs: 0,
             failure: None,
             created_at: now,
             updated_at: now,
+            revision: 0,
         }
     }
 
@@ -161,19 +185,85 @@ impl Job {
         self.steps.iter().find(|step| step.name == name)
     }
 
-    /// The context as one JSON value for parameter templates: `job`, `track`, `download`, `steps`.
+    /// Whether step `name` is done for good (a resumed job does not run it again).
+    pub fn is_settled(&self, name: &str) -> bool {
+        self.step(name).is_some_and(|step| step.status.is_settled())
+    }
+
+    /// Marks step `name` running (its first start time kept) and returns it.
+    pub fn start_step(&mut self, name: &str, operation: &str) -> &mut Step {
+        let step = self.step_mut(name, operation);
+        step.status = StepStatus::Running;
+        step.started_at.get_or_insert_with(OffsetDateTime::now_utc);
+        step
+    }
+
+    /// Records how step `name` ended.
+    pub fn finish_step(&mut self, name: &str, operation: &str, outcome: StepOutcome) {
+        let step = self.step_mut(name, operation);
+        let (status, result, error) = match outcome {
+            StepOutcome::Succeeded(reply) => (StepStatus::Succeeded, Some(reply), None),
+            StepOutcome::Skipped(reason) => (StepStatus::Skipped, None, Some(reason)),
+            StepOutcome::Failed(error) => (StepStatus::Failed, None, Some(error)),
+        };
+        step.status = status;
+        step.finished_at = Some(OffsetDateTime::now_utc());
+        step.result = result;
+        step.error = error;
+    }
+
+    /// The values parameter templates read: `job`, `track`, `download` and `steps.<name>`
+    /// (the result of each step that succeeded).
     pub fn template_context(&self) -> Value {
-        let mut context = self.context.clone();
-        context.insert(
-            "job".to_owned(),
-            serde_json::json!({"id": self.id, "source": self.request.source}),
+        let steps: Map<String, Value> = self
+            .steps
+            .iter()
+            .filter(|step| step.status == StepStatus::Succeeded)
+            .filter_map(|step| Some((step.name.clone(), step.result.clone()?)))
+            .collect();
+        json!({
+            "job": {"id": self.id, "source": self.request.source},
+            "track": self.track,
+            "download": self.context.download,
+            "steps": steps,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::context::DownloadState;
+
+    #[test]
+    fn templates_see_the_results_of_succeeded_steps_only() {
+        let mut job = Job::new("j1".to_owned(), request());
+        let import = job.step_mut("import", "import.track");
+        import.status = StepStatus::Succeeded;
+        import.result = Some(json!({"path": "/music/a.flac"}));
+        let enrich = job.step_mut("enrich", "enrich.metadata");
+        enrich.status = StepStatus::Failed;
+        enrich.result = Some(json!({"metadata": {}}));
+        job.context.download = Some(DownloadState::Pending {
+            download_id: "d1".to_owned(),
+        });
+
+        let context = job.template_context();
+
+        assert_eq!(
+            context["steps"],
+            json!({"import": {"path": "/music/a.flac"}})
         );
-        if let Some(track) = &self.track {
-            context.insert(
-                "track".to_owned(),
-                serde_json::to_value(track).unwrap_or(Value::Null),
-            );
+        assert_eq!(context["job"]["id"], "j1");
+        assert_eq!(context["download"]["download_id"], "d1");
+    }
+
+    fn request() -> JobRequest {
+        JobRequest {
+            track: None,
+            query: Some("teardrop".to_owned()),
+            source: "api".to_owned(),
+            source_ref: None,
         }
-        Value::Object(context)
     }
 }

@@ -2,15 +2,19 @@
 //! the post-download steps of `deploy/pipeline.yaml`, surviving router and NATS restarts.
 //!
 //! Jobs ride the `SOULSPOT_JOBS` work queue (shared by every router instance through one
-//! durable consumer); their state is written to KV at every transition; every step is
+//! durable consumer); their state is written to KV at every transition, each save over the
+//! revision the run read (so two runs holding one job cannot both advance it); every step is
 //! idempotent by job id, so a job redelivered after a crash resumes where it stopped.
 
+mod context;
 mod job;
 mod outcomes;
 mod playlists;
 mod resolve;
+mod routing;
 mod settings;
 mod spec;
+mod stages;
 mod store;
 mod worker;
 
@@ -19,10 +23,11 @@ use std::sync::Arc;
 use soulspot_bus::EventBus;
 use tokio::task::JoinHandle;
 
-pub use job::{Job, JobFailure, JobRequest, JobState, Step, StepStatus};
+pub use context::{DownloadState, JobContext};
+pub use job::{Job, JobFailure, JobRequest, JobState, Step, StepOutcome, StepStatus};
 pub use playlists::{PlaylistRecord, SyncError, SyncReport};
 pub use settings::PipelineSettings;
-pub use spec::{PipelineSpec, SpecError};
+pub use spec::{PipelineSpec, ResultSpec, SpecError};
 pub use store::{JOB_UPDATES_WILDCARD, JobStore, StoreError, job_updates_subject};
 
 use crate::route::Router;

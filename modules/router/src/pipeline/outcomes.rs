@@ -4,7 +4,7 @@
 use soulspot_bus::{
     EventBus, EventStoreError, HandlerError, ReceivedEvent, SubscribeOptions, Subscription,
 };
-use soulspot_contracts::FileRef;
+use soulspot_contracts::payloads::{DownloadCompleted, DownloadFailed, EventPayload};
 
 use super::store::{DownloadOutcome, JobStore};
 
@@ -17,7 +17,7 @@ pub(super) async fn follow_downloads(
     let completed_store = store.clone();
     let completed = events
         .subscribe(
-            SubscribeOptions::new(CONSUMER, "download.completed"),
+            SubscribeOptions::new(CONSUMER, DownloadCompleted::EVENT_TYPE),
             move |event| {
                 let store = completed_store.clone();
                 async move { record(&store, event).await }
@@ -26,7 +26,7 @@ pub(super) async fn follow_downloads(
         .await?;
     let failed = events
         .subscribe(
-            SubscribeOptions::new(CONSUMER, "download.failed"),
+            SubscribeOptions::new(CONSUMER, DownloadFailed::EVENT_TYPE),
             move |event| {
                 let store = store.clone();
                 async move { record(&store, event).await }
@@ -36,30 +36,33 @@ pub(super) async fn follow_downloads(
     Ok((completed, failed))
 }
 
+/// The job an outcome belongs to (its `job_id`, else the event's correlation id) and the
+/// outcome itself.
+fn outcome(event: &ReceivedEvent) -> Result<(Option<String>, DownloadOutcome), HandlerError> {
+    let envelope = &event.envelope;
+    let correlated = || envelope.correlation_id.clone();
+    if envelope.event_type == DownloadCompleted::EVENT_TYPE {
+        let completed: DownloadCompleted = envelope.payload().map_err(HandlerError::new)?;
+        let outcome = DownloadOutcome::Completed {
+            download_id: completed.download_id,
+            file: completed.file,
+        };
+        return Ok((completed.job_id.or_else(correlated), outcome));
+    }
+    let failed: DownloadFailed = envelope.payload().map_err(HandlerError::new)?;
+    let outcome = DownloadOutcome::Failed {
+        download_id: failed.download_id,
+        error: failed.error,
+        can_retry: failed.can_retry,
+    };
+    Ok((failed.job_id.or_else(correlated), outcome))
+}
+
 async fn record(store: &JobStore, event: ReceivedEvent) -> Result<(), HandlerError> {
-    let data = &event.envelope.data;
-    let job_id = data["job_id"]
-        .as_str()
-        .map(str::to_owned)
-        .or_else(|| event.envelope.correlation_id.clone());
+    let (job_id, outcome) = outcome(&event)?;
     let Some(job_id) = job_id else {
         tracing::debug!(event_id = %event.envelope.event_id, "download event without a job, ignored");
         return Ok(());
-    };
-    let download_id = data["download_id"].as_str().unwrap_or_default().to_owned();
-    let outcome = if event.envelope.event_type == "download.completed" {
-        let file: FileRef = serde_json::from_value(data["file"].clone())?;
-        DownloadOutcome::Completed { download_id, file }
-    } else {
-        DownloadOutcome::Failed {
-            download_id,
-            error: data["error"]
-                .as_str()
-                .unwrap_or("download failed")
-                .to_owned(),
-            can_retry: data["can_retry"].as_bool().unwrap_or(false),
-            attempts: data["attempts"].as_u64().unwrap_or(0) as u32,
-        }
     };
     store
         .record_download(&job_id, &outcome)

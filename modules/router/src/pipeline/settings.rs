@@ -1,8 +1,9 @@
-//! The `[pipeline]` section of the router's settings.
+//! The `[pipeline]` section of the router's settings: one retry policy per kind of call.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use soulspot_common::RetryPolicy;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -15,26 +16,42 @@ pub struct PipelineSettings {
     pub ack_wait_ms: u64,
     /// How long to wait for a download's outcome before trying again.
     pub download_timeout_ms: u64,
-    /// Downloads tried per job when failures say `can_retry`.
-    pub max_download_attempts: u32,
-    /// Pause between tries of a failed step; doubled each try.
-    pub step_backoff_ms: u64,
-    /// Further tries of the search and download requests when no module answers.
-    pub request_retries: u32,
+    /// Deadline of one try of one provider of the search and download requests.
+    pub request_timeout_ms: u64,
+    /// The search and download requests: rounds over their providers (a module restarting
+    /// is waited for) and the pauses in between.
+    pub request_retry: RetryPolicy,
+    /// Downloads per job (`max_attempts`) while failures say `can_retry`, and the pauses in
+    /// between.
+    pub download_retry: RetryPolicy,
+    /// Pauses between the tries of a step of `deploy/pipeline.yaml`; each step's `retries`
+    /// sets its tries (`max_attempts` here is not used).
+    pub step_retry: RetryPolicy,
+    /// Pause before a job interrupted by the store or the event bus is picked up again.
+    pub resume_delay_ms: u64,
     /// How long a job's record is kept after its last change.
     pub retention_days: u64,
 }
 
 impl Default for PipelineSettings {
     fn default() -> Self {
+        let backoff = RetryPolicy {
+            base_ms: 500,
+            factor: 2,
+            max_delay_ms: 10_000,
+            max_attempts: 3,
+            jitter_percent: 20,
+        };
         Self {
             spec_path: String::new(),
             max_concurrent_jobs: 32,
             ack_wait_ms: 30_000,
             download_timeout_ms: 30 * 60 * 1000,
-            max_download_attempts: 3,
-            step_backoff_ms: 500,
-            request_retries: 3,
+            request_timeout_ms: 5_000,
+            request_retry: backoff.with_max_attempts(5),
+            download_retry: backoff,
+            step_retry: backoff,
+            resume_delay_ms: 2_000,
             retention_days: 30,
         }
     }
@@ -53,9 +70,11 @@ impl PipelineSettings {
         Duration::from_millis(self.download_timeout_ms.max(1))
     }
 
-    /// The pause after try `attempt` (1-based) of a step.
-    pub fn step_backoff(&self, attempt: u32) -> Duration {
-        let factor = 2u64.saturating_pow(attempt.saturating_sub(1).min(10));
-        Duration::from_millis(self.step_backoff_ms.saturating_mul(factor))
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms.max(1))
+    }
+
+    pub fn resume_delay(&self) -> Duration {
+        Duration::from_millis(self.resume_delay_ms)
     }
 }

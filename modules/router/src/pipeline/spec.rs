@@ -4,7 +4,8 @@
 //! A parameter value that is a string of the form `{{path.to.value}}` is replaced by the JSON
 //! value at that path of the job context (`job`, `track`, `download`, `steps.<name>`);
 //! `{{a.b | c.d}}` takes the first path that leads somewhere; when none does (a skipped
-//! step), the parameter is left out.
+//! step), the parameter is left out. The pipeline's `result` is built the same way when a
+//! job completes: it says where the steps left the track.
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,6 +20,28 @@ const DEFAULT_SPEC: &str = include_str!("../../../../deploy/pipeline.yaml");
 #[serde(deny_unknown_fields)]
 pub struct PipelineSpec {
     pub steps: Vec<StepSpec>,
+    #[serde(default)]
+    pub result: ResultSpec,
+}
+
+/// What `pipeline.completed` reports, as templates over the job context.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultSpec {
+    /// Where the track is in the library, e.g. `"{{steps.import.path}}"`.
+    #[serde(default)]
+    pub library_path: Option<String>,
+}
+
+impl ResultSpec {
+    /// The library path the job's context gives, if the spec names one and it is a string.
+    pub fn library_path(&self, context: &Value) -> Option<String> {
+        let template = Value::String(self.library_path.clone()?);
+        match render_value(&template, context)? {
+            Value::String(path) => Some(path),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -54,6 +77,8 @@ pub enum SpecError {
     UnknownOperation { step: String, operation: String },
     #[error("pipeline step name `{0}` is used twice")]
     DuplicateStep(String),
+    #[error("`{at}` reads `{path}`, which no earlier step provides")]
+    UnknownReference { at: String, path: String },
 }
 
 impl PipelineSpec {
@@ -77,8 +102,14 @@ impl PipelineSpec {
                 step: "*".to_owned(),
                 operation: violation.to_string(),
             })?;
-        let mut names = std::collections::HashSet::new();
+        // `search` and `download` are the stages before the spec's steps.
+        let mut names = std::collections::HashSet::from(["search", "download"]);
         for step in &spec.steps {
+            check_references(
+                &Value::Object(step.params.clone()),
+                &names,
+                &format!("steps.{}.params", step.name),
+            )?;
             if !names.insert(step.name.as_str()) {
                 return Err(SpecError::DuplicateStep(step.name.clone()));
             }
@@ -89,7 +120,48 @@ impl PipelineSpec {
                 });
             }
         }
+        if let Some(template) = &spec.result.library_path {
+            check_references(
+                &Value::String(template.clone()),
+                &names,
+                "result.library_path",
+            )?;
+        }
         Ok(spec)
+    }
+}
+
+/// Every `steps.<name>` a template reads must name a step that runs before it.
+fn check_references(
+    value: &Value,
+    steps: &std::collections::HashSet<&str>,
+    at: &str,
+) -> Result<(), SpecError> {
+    match value {
+        Value::String(text) => {
+            for path in placeholder(text)
+                .into_iter()
+                .flat_map(|paths| paths.split('|'))
+            {
+                let mut keys = path.trim().split('.');
+                if keys.next() == Some("steps")
+                    && !keys.next().is_some_and(|name| steps.contains(name))
+                {
+                    return Err(SpecError::UnknownReference {
+                        at: at.to_owned(),
+                        path: path.trim().to_owned(),
+                    });
+                }
+            }
+            Ok(())
+        }
+        Value::Object(map) => map
+            .values()
+            .try_for_each(|value| check_references(value, steps, at)),
+        Value::Array(items) => items
+            .iter()
+            .try_for_each(|value| check_references(value, steps, at)),
+        _ => Ok(()),
     }
 }
 
@@ -153,6 +225,46 @@ mod tests {
             ["enrich.metadata", "import.track", "notify.track_ready"]
         );
         assert!(spec.steps[1].required);
+        let context = json!({"steps": {"import": {"path": "/music/a.flac"}}});
+        assert_eq!(
+            spec.result.library_path(&context).as_deref(),
+            Some("/music/a.flac")
+        );
+    }
+
+    #[test]
+    fn the_library_path_comes_from_whichever_step_the_spec_names() {
+        let text = "steps:\n  - {name: file_away, operation: import.track, required: true, timeout_ms: 1, retries: 0, params: {}}\nresult:\n  library_path: \"{{steps.file_away.path}}\"\n";
+        let spec = PipelineSpec::parse(text).unwrap();
+
+        let filed = json!({"steps": {"file_away": {"path": "/music/b.flac"}}});
+        let skipped = json!({"steps": {}});
+
+        assert_eq!(
+            spec.result.library_path(&filed).as_deref(),
+            Some("/music/b.flac")
+        );
+        assert_eq!(spec.result.library_path(&skipped), None);
+    }
+
+    #[test]
+    fn a_template_naming_a_step_that_does_not_run_before_it_is_refused() {
+        let later = "steps:\n  - {name: a, operation: import.track, required: true, timeout_ms: 1, retries: 0, params: {path: \"{{steps.b.path}}\"}}\n  - {name: b, operation: import.track, required: true, timeout_ms: 1, retries: 0, params: {}}\n";
+        let unknown = "steps: []\nresult: {library_path: \"{{steps.import.path}}\"}\n";
+        let misspelt = "steps: []\nresult: {library_pth: \"{{job.id}}\"}\n";
+
+        assert!(matches!(
+            PipelineSpec::parse(later),
+            Err(SpecError::UnknownReference { .. })
+        ));
+        assert!(matches!(
+            PipelineSpec::parse(unknown),
+            Err(SpecError::UnknownReference { .. })
+        ));
+        assert!(matches!(
+            PipelineSpec::parse(misspelt),
+            Err(SpecError::Parse(_))
+        ));
     }
 
     #[test]

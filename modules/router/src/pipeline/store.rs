@@ -1,6 +1,10 @@
 //! Durable job state: the `soulspot_jobs` KV bucket holds every job, written at each
 //! transition; the `SOULSPOT_JOBS` work-queue stream holds the jobs waiting to run; the
 //! `soulspot_downloads` KV bucket holds the outcome of each job's current download.
+//!
+//! A job is saved only over the revision it was loaded at (compare-and-set): when two runs
+//! hold one job (a redelivery while the first run was cut off from NATS), the first save of
+//! the one that fell behind fails with [`StoreError::Conflict`] and that run stops.
 
 use std::time::Duration;
 
@@ -8,7 +12,9 @@ use async_nats::HeaderMap;
 use async_nats::header::NATS_MESSAGE_ID;
 use async_nats::jetstream::consumer::pull::Config as PullConfig;
 use async_nats::jetstream::consumer::{AckPolicy, PullConsumer};
-use async_nats::jetstream::kv::{Config as KvConfig, Store};
+use async_nats::jetstream::kv::{
+    Config as KvConfig, CreateErrorKind, Operation, Store, UpdateErrorKind,
+};
 use async_nats::jetstream::stream::{Config as StreamConfig, RetentionPolicy, StorageType};
 use async_nats::jetstream::{self, Context};
 use futures::{StreamExt, TryStreamExt};
@@ -32,12 +38,17 @@ pub fn job_updates_subject(job_id: &str) -> String {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("job store: {0}")]
-pub struct StoreError(String);
+pub enum StoreError {
+    /// Another run saved the job since this one loaded it: the job is that run's now.
+    #[error("job {job_id} was saved by another run")]
+    Conflict { job_id: String },
+    #[error("job store: {0}")]
+    Unavailable(String),
+}
 
 impl StoreError {
     pub fn from_display(error: impl std::fmt::Display) -> Self {
-        Self(error.to_string())
+        Self::Unavailable(error.to_string())
     }
 }
 
@@ -57,7 +68,6 @@ pub enum DownloadOutcome {
         download_id: String,
         error: String,
         can_retry: bool,
-        attempts: u32,
     },
 }
 
@@ -127,13 +137,31 @@ impl JobStore {
         })
     }
 
+    /// Writes `job` over the revision it was loaded at (creates it when new), and broadcasts it.
     pub async fn save(&self, job: &mut Job) -> Result<(), StoreError> {
         job.updated_at = time::OffsetDateTime::now_utc();
         let body = serde_json::to_vec(job).map_err(store_error)?;
-        self.jobs
-            .put(&job.id, body.clone().into())
-            .await
-            .map_err(store_error)?;
+        let conflict = || StoreError::Conflict {
+            job_id: job.id.clone(),
+        };
+        let written = if job.revision == 0 {
+            self.jobs
+                .create(&job.id, body.clone().into())
+                .await
+                .map_err(|error| match error.kind() {
+                    CreateErrorKind::AlreadyExists => conflict(),
+                    _ => store_error(error),
+                })
+        } else {
+            self.jobs
+                .update(&job.id, body.clone().into(), job.revision)
+                .await
+                .map_err(|error| match error.kind() {
+                    UpdateErrorKind::WrongLastRevision => conflict(),
+                    _ => store_error(error),
+                })
+        };
+        job.revision = written?;
         let subject = job_updates_subject(&job.id);
         if let Err(error) = self.jetstream.client().publish(subject, body.into()).await {
             tracing::debug!(job_id = %job.id, %error, "job update not broadcast");
@@ -141,11 +169,15 @@ impl JobStore {
         Ok(())
     }
 
+    /// The job, with the revision a later save expects.
     pub async fn load(&self, id: &str) -> Result<Option<Job>, StoreError> {
-        let Some(body) = self.jobs.get(id).await.map_err(store_error)? else {
+        let entry = self.jobs.entry(id).await.map_err(store_error)?;
+        let Some(entry) = entry.filter(|entry| entry.operation == Operation::Put) else {
             return Ok(None);
         };
-        serde_json::from_slice(&body).map(Some).map_err(store_error)
+        let mut job: Job = serde_json::from_slice(&entry.value).map_err(store_error)?;
+        job.revision = entry.revision;
+        Ok(Some(job))
     }
 
     /// Every stored job id, oldest first (ids are UUIDv7, ordered by creation).
@@ -268,5 +300,24 @@ impl JobStore {
             }
         }
         None
+    }
+}
+
+impl super::stages::Journal for JobStore {
+    async fn load(&self, job_id: &str) -> Result<Option<Job>, StoreError> {
+        JobStore::load(self, job_id).await
+    }
+
+    async fn save(&self, job: &mut Job) -> Result<(), StoreError> {
+        JobStore::save(self, job).await
+    }
+
+    async fn wait_for_download(
+        &self,
+        job_id: &str,
+        download_id: &str,
+        limit: Duration,
+    ) -> Result<Option<DownloadOutcome>, StoreError> {
+        JobStore::wait_for_download(self, job_id, download_id, limit).await
     }
 }

@@ -9,11 +9,12 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use soulspot_bus::{EventBus, EventPublisher, EventStoreSettings, MessageContext};
 use soulspot_runtime::{CallContext, Capability, ModuleBuilder, RunningModule, ServiceError};
+use tokio::sync::watch;
 
 use crate::helpers::TestApp;
 
 /// How the fake downloader ends each download.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub enum Downloads {
     /// Completes after `delay`.
     Succeed { delay: Duration },
@@ -21,6 +22,8 @@ pub enum Downloads {
     FailTimes(usize),
     /// Fails every time (retryable).
     AlwaysFail,
+    /// Completes once the test sends `true`.
+    WhenOpened(watch::Receiver<bool>),
 }
 
 /// Counts per job id.
@@ -122,6 +125,7 @@ pub async fn start_downloader(
         10,
         move |_: CallContext, request: Value| {
             let (bus, counters) = (bus.clone(), counters.clone());
+            let behaviour = behaviour.clone();
             async move {
                 let job_id = request["job_id"].as_str().unwrap_or_default().to_owned();
                 let attempt = counters.downloads.add(&job_id);
@@ -157,6 +161,10 @@ async fn finish_download(
         }
         Downloads::FailTimes(times) => attempt <= times,
         Downloads::AlwaysFail => true,
+        Downloads::WhenOpened(mut gate) => {
+            let _ = gate.wait_for(|open| *open).await;
+            false
+        }
     };
     let event = if fails {
         bus.event("download.failed", json!({"download_id": download_id, "job_id": job_id, "track": track, "error": "peer rejected the transfer", "can_retry": true}))
@@ -243,6 +251,18 @@ pub async fn start_library(app: &TestApp, counters: Arc<Counters>) -> RunningMod
     app.wait_for_status("library", "active", Duration::from_secs(10))
         .await;
     module
+}
+
+/// A library whose import always answers 503 (transient), counting every call.
+pub async fn start_broken_library(app: &TestApp, counters: Arc<Counters>) -> RunningModule {
+    let capability = Capability::new("import.track", 10, move |_: CallContext, _: Value| {
+        let counters = counters.clone();
+        async move {
+            counters.import_calls.fetch_add(1, Ordering::SeqCst);
+            Err::<Value, _>(ServiceError::unavailable("library database is locked"))
+        }
+    });
+    start(app, "library", capability).await
 }
 
 pub async fn start_notifications(app: &TestApp, counters: Arc<Counters>) -> RunningModule {

@@ -44,7 +44,14 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut RouterSettings)) -> Test
     settings.service.nats.url = nats.url();
     settings.service.http.bind = "127.0.0.1:0".to_owned();
     settings.api.max_body_bytes = 8 * 1024;
-    settings.pipeline.step_backoff_ms = 20;
+    settings.pipeline.request_timeout_ms = REQUEST_TIMEOUT.as_millis() as u64;
+    for policy in [
+        &mut settings.pipeline.request_retry,
+        &mut settings.pipeline.download_retry,
+        &mut settings.pipeline.step_retry,
+    ] {
+        policy.base_ms = 20;
+    }
     settings.pipeline.download_timeout_ms = 10_000;
     settings.router = RoutingSettings {
         health_interval_ms: HEALTH_INTERVAL.as_millis() as u64,

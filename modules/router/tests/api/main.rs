@@ -8,6 +8,7 @@ mod fakes;
 mod helpers;
 mod pipeline;
 mod resilience;
+mod takeover;
 
 use std::time::Duration;
 

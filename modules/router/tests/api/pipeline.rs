@@ -2,6 +2,7 @@
 //! steps, download retries, bad requests, and a router killed with jobs in flight.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -135,11 +136,47 @@ async fn without_a_library_module_the_job_fails_at_the_required_import_step() {
     );
     assert_eq!(
         step(&job, "import")["attempts"],
-        4,
-        "one try and three retries"
+        1,
+        "one routed call, whose tries follow the step's policy"
     );
     let (_, events) = app.get("/api/events?type=pipeline.failed").await;
     assert_eq!(events[0]["data"]["failed_step"], "import");
+}
+
+#[tokio::test]
+async fn a_failing_required_step_is_tried_its_retries_plus_one_times_and_no_more() {
+    let app = spawn_app().await;
+    let counters = Arc::new(Counters::default());
+    let _modules = [
+        fakes::start_downloader(
+            &app,
+            Downloads::Succeed {
+                delay: Duration::ZERO,
+            },
+            counters.clone(),
+        )
+        .await,
+        fakes::start_broken_library(&app, counters.clone()).await,
+    ];
+
+    let job_id = app
+        .post_download(json!({"track": {"title": "Teardrop", "artist": "Massive Attack"}}))
+        .await;
+    let job = app.wait_for_job(&job_id, FINISH).await;
+
+    assert_eq!(job["state"], "failed", "{job}");
+    assert!(
+        job["failure"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("library database is locked"),
+        "{job}"
+    );
+    assert_eq!(
+        counters.import_calls.load(Ordering::SeqCst),
+        4,
+        "retries: 3 in pipeline.yaml; the router's own rounds do not multiply them"
+    );
 }
 
 #[tokio::test]
@@ -171,7 +208,11 @@ async fn a_download_that_always_fails_ends_in_pipeline_failed() {
 
     assert_eq!(job["state"], "failed", "{job}");
     assert_eq!(job["failure"]["step"], "download");
-    assert_eq!(counters.downloads.of(&job_id), 3, "max_download_attempts");
+    assert_eq!(
+        counters.downloads.of(&job_id),
+        3,
+        "download_retry.max_attempts"
+    );
     assert_eq!(counters.imports.jobs(), 0);
 }
 
