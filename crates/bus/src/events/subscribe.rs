@@ -107,14 +107,7 @@ impl fmt::Debug for HandlerError {
 /// A running subscription; dropping it stops delivery (the durable consumer remains).
 #[derive(Debug)]
 pub struct Subscription {
-    durable_name: String,
     task: JoinHandle<()>,
-}
-
-impl Subscription {
-    pub fn durable_name(&self) -> &str {
-        &self.durable_name
-    }
 }
 
 impl Drop for Subscription {
@@ -151,7 +144,7 @@ impl EventBus {
             handler,
         });
         let task = tokio::spawn(worker.run(consumer));
-        Ok(Subscription { durable_name, task })
+        Ok(Subscription { task })
     }
 }
 
