@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use soulspot_bus::EventPublisher;
 use soulspot_contracts::FileRef;
+use soulspot_runtime::Background;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 use uuid::Uuid;
@@ -55,6 +56,7 @@ struct Inner<P> {
     busy_retry: BusyRetry,
     settings: DownloadSettings,
     downloads_dir: PathBuf,
+    background: Background,
     slots: Arc<Semaphore>,
     /// Users whose transfers failed: ranked last by later downloads too.
     failed_users: Mutex<HashSet<String>>,
@@ -71,6 +73,8 @@ pub struct DownloaderParts {
     pub busy_retry: BusyRetry,
     pub settings: DownloadSettings,
     pub downloads_dir: PathBuf,
+    /// Where downloads run: they end with the module.
+    pub background: Background,
 }
 
 /// A finished download.
@@ -92,6 +96,7 @@ impl<P: EventPublisher + 'static> Downloader<P> {
                 busy_retry: parts.busy_retry,
                 settings: parts.settings,
                 downloads_dir: parts.downloads_dir,
+                background: parts.background,
                 slots,
                 failed_users: Mutex::new(HashSet::new()),
                 running_jobs: Mutex::new(HashMap::new()),
@@ -128,7 +133,7 @@ impl<P: EventPublisher + 'static> Downloader<P> {
             job_id = order.identity.job_id.as_deref().unwrap_or(""),
         );
         let inner = Arc::clone(&self.inner);
-        tokio::spawn(
+        self.inner.background.spawn(
             async move {
                 inner.run(order).await;
                 if let Some(job_id) = job_id {
@@ -333,6 +338,7 @@ mod tests {
             busy_retry: settings.slskd.busy_retry(),
             settings: settings.downloads.clone(),
             downloads_dir: std::env::temp_dir(),
+            background: Background::default(),
         };
         Downloader::new(parts, RecordingBus::default())
     }
