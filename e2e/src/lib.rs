@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde_json::{Value, json};
+use soulspot_bus::NatsSettings;
 use soulspot_bus::testing::NatsServer;
-use soulspot_bus::{NatsSettings, Subscription};
-use soulspot_router::{Application, RouterSettings};
-use soulspot_runtime::{ModuleBuilder, RunningModule, Secret};
+use soulspot_router::RouterSettings;
+use soulspot_runtime::{Application, Secret, ServiceSettings, Validate};
 use soulspot_sandbox::{Sandbox, SandboxConfig};
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 /// The modules a stack runs; leave one out to see the stack without it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,8 +66,8 @@ pub struct Stack {
     pub router_address: SocketAddr,
     pub http: reqwest::Client,
     folders: tempfile::TempDir,
-    _modules: Vec<RunningModule>,
-    _subscriptions: Vec<Subscription>,
+    /// Stops the router and every module (each drains as its binary would on SIGTERM).
+    _stop: DropGuard,
 }
 
 impl std::fmt::Debug for Stack {
@@ -95,23 +96,29 @@ impl Stack {
             url: nats.url(),
             ..NatsSettings::default()
         };
-        let mut modules = Vec::new();
-        let mut subscriptions = Vec::new();
+        let service = ServiceSettings {
+            nats: nats_settings.clone(),
+            ..ServiceSettings::default()
+        };
+        let stop = CancellationToken::new();
         for module in &options.modules {
-            let client = soulspot_bus::connect(&nats_settings, "e2e").await?;
-            let builder = match module {
+            match module {
                 Module::Spotify => {
-                    let mut settings = soulspot_spotify::settings::SpotifySettings::default();
+                    let mut settings = soulspot_spotify::SpotifySettings {
+                        service: service.clone(),
+                        ..Default::default()
+                    };
                     settings.spotify.accounts_url = sandbox.urls().spotify_accounts.clone();
                     settings.spotify.api_url = sandbox.urls().spotify_api.clone();
                     settings.spotify.client_id = "sandbox-client-id".to_owned();
                     settings.spotify.client_secret = Secret::new("sandbox-client-secret");
-                    let spotify = soulspot_spotify::build(&settings, client.clone()).await?;
-                    subscriptions.push(spotify.downloads_subscription);
-                    spotify.builder
+                    serve::<soulspot_spotify::SpotifyModule>(settings, &stop).await?;
                 }
                 Module::Soulseek => {
-                    let mut settings = soulspot_soulseek::settings::SoulseekSettings::default();
+                    let mut settings = soulspot_soulseek::SoulseekSettings {
+                        service: service.clone(),
+                        ..Default::default()
+                    };
                     settings.slskd.url = sandbox.urls().slskd.clone();
                     settings.slskd.api_key = Secret::new(sandbox.slskd_api_key());
                     settings.slskd.downloads_dir = downloads.clone();
@@ -125,25 +132,30 @@ impl Stack {
                         settings.downloads.poll_interval_ms = 5;
                         settings.search.rate_limit_searches = 1_000_000;
                     }
-                    soulspot_soulseek::build(&settings, client.clone()).await?
+                    serve::<soulspot_soulseek::SoulseekModule>(settings, &stop).await?;
                 }
                 Module::Metadata => {
-                    let mut settings = soulspot_metadata::settings::MetadataSettings::default();
+                    let mut settings = soulspot_metadata::MetadataSettings {
+                        service: service.clone(),
+                        ..Default::default()
+                    };
                     settings.musicbrainz.url = sandbox.urls().musicbrainz.clone();
                     settings.coverart.url = sandbox.urls().coverartarchive.clone();
                     settings.tagging.downloads_dir = downloads.clone();
                     if options.fast {
                         settings.musicbrainz.rate_limit_interval_ms = 1;
                     }
-                    soulspot_metadata::build(&settings)?
+                    serve::<soulspot_metadata::MetadataModule>(settings, &stop).await?;
                 }
                 Module::Library => {
-                    let mut settings = soulspot_library::settings::LibrarySettings::default();
+                    let mut settings = soulspot_library::LibrarySettings {
+                        service: service.clone(),
+                        ..Default::default()
+                    };
                     settings.library.root = folders.path().join("library");
                     settings.library.downloads_dir = downloads.clone();
                     settings.library.index_path = folders.path().join("library.db");
-                    let library = soulspot_library::Library::open(settings.library)?;
-                    soulspot_library::module(std::sync::Arc::new(library))
+                    serve::<soulspot_library::LibraryModule>(settings, &stop).await?;
                 }
                 Module::Notifications => {
                     let channels = match &options.webhook_url {
@@ -153,29 +165,28 @@ impl Stack {
                         None => json!([]),
                     };
                     let settings = soulspot_notifications::NotificationsSettings {
+                        service: service.clone(),
                         channels: serde_json::from_value(channels)?,
                         ..Default::default()
                     };
-                    soulspot_notifications::build(&settings, client.clone()).await?
+                    serve::<soulspot_notifications::NotificationsModule>(settings, &stop).await?;
                 }
-            };
-            modules.push(start_module(builder, client).await?);
+            }
         }
         let mut settings = RouterSettings::default();
         settings.service.nats = nats_settings;
         settings.router.health_interval_ms = 1_000;
         settings.pipeline.max_concurrent_jobs = options.max_concurrent_jobs;
-        let router = Application::build(settings).await?;
+        let router = soulspot_router::Application::build(settings).await?;
         let router_address = router.address();
-        tokio::spawn(router.run_until_stopped(std::future::pending()));
+        tokio::spawn(router.run_until_stopped(stop.clone().cancelled_owned()));
         let stack = Self {
             nats,
             sandbox,
             router_address,
             http: reqwest::Client::new(),
             folders,
-            _modules: modules,
-            _subscriptions: subscriptions,
+            _stop: stop.drop_guard(),
         };
         stack.wait_for_active(options.modules.len()).await?;
         Ok(stack)
@@ -243,11 +254,19 @@ impl Stack {
     }
 }
 
-async fn start_module(
-    builder: ModuleBuilder,
-    client: async_nats::Client,
-) -> anyhow::Result<RunningModule> {
-    Ok(builder.start(client).await?)
+/// Checks `settings` as the binary's loader would, builds the module through its
+/// `Application` and serves it until `stop` is cancelled.
+async fn serve<M>(settings: M::Settings, stop: &CancellationToken) -> anyhow::Result<()>
+where
+    M: soulspot_runtime::Module,
+    M::Settings: Validate,
+{
+    settings.validate()?;
+    let application = Application::<M>::build(settings)
+        .await
+        .with_context(|| format!("failed to start the {} module", M::NAME))?;
+    tokio::spawn(application.run_until_stopped(stop.clone().cancelled_owned()));
+    Ok(())
 }
 
 /// The path relative to `root`, for readable assertions.

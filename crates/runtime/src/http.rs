@@ -1,5 +1,5 @@
 //! The operational HTTP endpoints every module serves: `/healthz` (the process is alive),
-//! `/readyz` (connected to NATS and not failing its checks) and `/metrics` (Prometheus).
+//! `/readyz` (connected to NATS and passing every check of its own) and `/metrics` (Prometheus).
 
 use std::net::SocketAddr;
 
@@ -40,10 +40,12 @@ pub fn ops_routes(client: Client, checks: HealthChecks) -> Router {
         })
 }
 
+/// 503 unless connected and every check passes: a degraded module (its slskd down, its
+/// library root unwritable) is not ready for work.
 async fn readyz(Extract(ops): Extract<Ops>) -> Response {
     let connected = ops.client.connection_state() == State::Connected;
     let report = ops.checks.report().await;
-    let ready = connected && report.status != ModuleStatus::Inactive;
+    let ready = connected && report.status == ModuleStatus::Active;
     let status = if ready {
         StatusCode::OK
     } else {

@@ -1,10 +1,13 @@
 //! What every SoulSpot module binary shares: layered settings, registration of capabilities as
 //! a NATS micro service, the health endpoint, up/down announcements, the operational HTTP
-//! listener (`/healthz`, `/readyz`, `/metrics`), discovery of peers and graceful shutdown.
+//! listener (`/healthz`, `/readyz`, `/metrics`), discovery of peers, bounded concurrency and
+//! graceful shutdown — assembled for every module by `Application`.
 
 pub mod app;
+pub mod background;
 pub mod capability;
 pub mod discovery;
+mod endpoints;
 pub mod files;
 pub mod health;
 pub mod http;
@@ -12,15 +15,18 @@ pub mod module;
 pub mod outbound;
 pub mod rate_limit;
 mod reply;
+pub mod running;
 pub mod secret;
 pub mod settings;
 pub mod shutdown;
 
-pub use app::ModuleApp;
+pub use app::{Application, BuildError, Module, Startup};
+pub use background::Background;
 pub use capability::{CallContext, Capability, ServiceError};
 pub use discovery::{StartupReport, discover, startup_report};
 pub use health::HealthChecks;
-pub use module::{ModuleBuilder, RunningModule, StartError};
+pub use module::{ModuleBuilder, StartError};
+pub use running::RunningModule;
 pub use secret::Secret;
-pub use settings::{ServiceSettings, SettingsError, SettingsSources, load};
+pub use settings::{ServiceSettings, SettingsError, SettingsSources, Validate, load};
 pub use shutdown::shutdown_signal;

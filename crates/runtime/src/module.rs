@@ -1,26 +1,32 @@
 //! Registration of a module as a NATS micro service: one endpoint per capability on
 //! `soulspot.<module>.<operation>` (default queue group, so instances share the load), the
-//! health endpoint, and the `soulspot.module.up` / `down` announcements.
+//! health endpoint, and the `soulspot.module.up` / `down` announcements. Each capability
+//! runs at most its concurrency limit of requests at once and answers the rest busy.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use async_nats::Client;
-use async_nats::service::{Request, Service, ServiceExt};
+use async_nats::service::{Request, ServiceExt};
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use serde_json::Value;
 use soulspot_bus::MessageContext;
 use soulspot_contracts::operations::metadata_keys;
 use soulspot_contracts::{ModuleAnnouncement, subjects};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::capability::{CallContext, Capability, ServiceError};
+use crate::endpoints::{concurrency_limits, confirmed_by_server, endpoint_metadata, endpoint_name};
 use crate::health::HealthChecks;
 use crate::reply;
+use crate::running::RunningModule;
+use crate::settings::LimitSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -30,6 +36,8 @@ pub enum StartError {
     Contracts(String),
     #[error("service registration failed: {0}")]
     Register(String),
+    #[error("a concurrency limit names `{0}`, which is no endpoint of this module")]
+    UnknownLimit(String),
 }
 
 /// Describes a module before it starts.
@@ -41,6 +49,8 @@ pub struct ModuleBuilder {
     capabilities: Vec<Capability>,
     checks: HealthChecks,
     max_request_bytes: usize,
+    max_concurrent_requests: usize,
+    operation_concurrency: BTreeMap<String, usize>,
 }
 
 impl ModuleBuilder {
@@ -51,7 +61,9 @@ impl ModuleBuilder {
             description: format!("soulspot {name} module"),
             capabilities: Vec::new(),
             checks: HealthChecks::default(),
-            max_request_bytes: 256 * 1024,
+            max_request_bytes: LimitSettings::default().max_request_bytes,
+            max_concurrent_requests: LimitSettings::default().max_concurrent_requests,
+            operation_concurrency: BTreeMap::new(),
         }
     }
 
@@ -80,6 +92,20 @@ impl ModuleBuilder {
         self
     }
 
+    /// Requests each capability handles at once; the one past it is answered busy.
+    pub fn max_concurrent_requests(mut self, limit: usize) -> Self {
+        self.max_concurrent_requests = limit;
+        self
+    }
+
+    /// The `[limits]` settings: request size, and concurrency per capability.
+    pub fn limits(mut self, limits: &LimitSettings) -> Self {
+        self.max_request_bytes = limits.max_request_bytes;
+        self.max_concurrent_requests = limits.max_concurrent_requests;
+        self.operation_concurrency = limits.operation_concurrency.clone();
+        self
+    }
+
     /// Registers the service and its endpoints on `client` and announces the module.
     pub async fn start(self, client: Client) -> Result<RunningModule, StartError> {
         let contracts = soulspot_contracts::contracts()
@@ -89,6 +115,11 @@ impl ModuleBuilder {
                 .capability(&capability.operation)
                 .map_err(|_| StartError::UnknownOperation(capability.operation.clone()))?;
         }
+        let mut limits = concurrency_limits(
+            &self.capabilities,
+            self.max_concurrent_requests,
+            &self.operation_concurrency,
+        )?;
         let health_subject = subjects::health(&self.name);
         let service = client
             .service_builder()
@@ -106,21 +137,27 @@ impl ModuleBuilder {
             checks: self.checks.clone(),
         });
         let tasks = TaskTracker::new();
+        let serving = CancellationToken::new();
         for capability in &self.capabilities {
             let metadata = endpoint_metadata(capability, contracts);
+            let name = endpoint_name(&capability.operation);
             let endpoint = service
                 .endpoint_builder()
-                .name(capability.operation.replace('.', "_"))
+                .name(&name)
                 .metadata(metadata)
                 .add(subjects::capability(&self.name, &capability.operation))
                 .await
                 .map_err(|error| StartError::Register(error.to_string()))?;
-            let route = Route::Capability(capability.clone());
+            let permits = limits
+                .remove(&name)
+                .ok_or_else(|| StartError::Register(format!("no limit for endpoint {name}")))?;
+            let route = Route::Capability(capability.clone(), permits);
             tasks.spawn(serve_endpoint(
                 endpoint,
                 route,
                 shared.clone(),
                 tasks.clone(),
+                serving.clone(),
             ));
         }
         let health = service
@@ -134,64 +171,44 @@ impl ModuleBuilder {
             Route::Health,
             shared.clone(),
             tasks.clone(),
+            serving.clone(),
         ));
 
         let info = service.info().await;
-        let running = RunningModule {
-            announcement: ModuleAnnouncement {
-                module: self.name,
-                instance_id: info.id,
-                version: self.version,
-                capabilities: self
-                    .capabilities
-                    .iter()
-                    .map(|c| c.operation.clone())
-                    .collect(),
-            },
-            required_modules: self
+        let announcement = ModuleAnnouncement {
+            module: self.name,
+            instance_id: info.id,
+            version: self.version,
+            capabilities: self
                 .capabilities
                 .iter()
-                .flat_map(|c| c.required_modules.iter().cloned())
+                .map(|c| c.operation.clone())
                 .collect(),
+        };
+        let required_modules = self
+            .capabilities
+            .iter()
+            .flat_map(|c| c.required_modules.iter().cloned())
+            .collect();
+        let running = RunningModule::new(
+            announcement,
+            required_modules,
             client,
             service,
             tasks,
-            shared,
-        };
+            serving,
+            shared.checks.clone(),
+        );
+        confirmed_by_server(running.client()).await?;
         running.announce(subjects::MODULE_UP).await;
         tracing::info!(
-            module = %running.announcement.module,
-            instance_id = %running.announcement.instance_id,
-            capabilities = ?running.announcement.capabilities,
+            module = %running.name(),
+            instance_id = %running.instance_id(),
+            capabilities = ?running.capabilities(),
             "module registered"
         );
         Ok(running)
     }
-}
-
-fn endpoint_metadata(
-    capability: &Capability,
-    contracts: &soulspot_contracts::Contracts,
-) -> HashMap<String, String> {
-    let schema_version = contracts
-        .capability(&capability.operation)
-        .map(|contract| contract.version.to_string())
-        .unwrap_or_default();
-    HashMap::from([
-        (
-            metadata_keys::OPERATION.to_owned(),
-            capability.operation.clone(),
-        ),
-        (
-            metadata_keys::PRIORITY.to_owned(),
-            capability.priority.to_string(),
-        ),
-        (
-            metadata_keys::REQUIRED_MODULES.to_owned(),
-            capability.required_modules.join(","),
-        ),
-        (metadata_keys::SCHEMA_VERSION.to_owned(), schema_version),
-    ])
 }
 
 /// State every request handler of one module shares.
@@ -201,29 +218,62 @@ struct Shared {
     checks: HealthChecks,
 }
 
+/// What an endpoint serves; a capability with the permits bounding its running requests.
 #[derive(Clone)]
 enum Route {
-    Capability(Capability),
+    Capability(Capability, Arc<Semaphore>),
     Health,
 }
 
+/// Takes the endpoint's requests until it is stopped or `serving` is cancelled. A request
+/// within the capability's limit runs on its own task holding a permit; one past it is
+/// answered busy here and now, so the work in flight never exceeds the limit.
 async fn serve_endpoint(
     mut endpoint: async_nats::service::endpoint::Endpoint,
     route: Route,
     shared: Arc<Shared>,
     tasks: TaskTracker,
+    serving: CancellationToken,
 ) {
-    while let Some(request) = endpoint.next().await {
-        tasks.spawn(answer(request, route.clone(), shared.clone()));
+    loop {
+        let request = tokio::select! {
+            () = serving.cancelled() => break,
+            request = endpoint.next() => match request {
+                Some(request) => request,
+                None => break,
+            },
+        };
+        let permit = match &route {
+            Route::Capability(_, permits) => match permits.clone().try_acquire_owned() {
+                Ok(permit) => Some(permit),
+                Err(_) => {
+                    answer(request, route.clone(), shared.clone(), Admission::Busy).await;
+                    continue;
+                }
+            },
+            Route::Health => None,
+        };
+        tasks.spawn(answer(
+            request,
+            route.clone(),
+            shared.clone(),
+            Admission::Admitted(permit),
+        ));
     }
 }
 
+/// Whether a request may run: with the permit it holds until answered, or refused as busy.
+enum Admission {
+    Admitted(Option<OwnedSemaphorePermit>),
+    Busy,
+}
+
 /// Answers one request; whatever happens inside, the caller gets a reply.
-async fn answer(request: Request, route: Route, shared: Arc<Shared>) {
+async fn answer(request: Request, route: Route, shared: Arc<Shared>, admission: Admission) {
     let started = Instant::now();
     let context = MessageContext::from_headers(request.message.headers.as_ref());
     let operation = match &route {
-        Route::Capability(capability) => capability.operation.clone(),
+        Route::Capability(capability, _) => capability.operation.clone(),
         Route::Health => soulspot_contracts::operations::HEALTH.to_owned(),
     };
     let span = tracing::info_span!(
@@ -233,22 +283,27 @@ async fn answer(request: Request, route: Route, shared: Arc<Shared>) {
         correlation_id = context.correlation_id.as_deref().unwrap_or(""),
         trace_id = %context.trace_id(),
     );
-    let outcome = AssertUnwindSafe(handle(
-        &request.message.payload,
-        &route,
-        &shared,
-        context,
-        &operation,
-    ))
-    .catch_unwind()
-    .instrument(span.clone())
-    .await
-    .unwrap_or_else(|_| Err(ServiceError::internal("handler panicked")));
+    let outcome = match admission {
+        Admission::Admitted(_permit) => AssertUnwindSafe(handle(
+            &request.message.payload,
+            &route,
+            &shared,
+            context,
+            &operation,
+        ))
+        .catch_unwind()
+        .instrument(span.clone())
+        .await
+        .unwrap_or_else(|_| Err(ServiceError::internal("handler panicked"))),
+        Admission::Busy => Err(ServiceError::busy(
+            format!("{} is at its limit of concurrent requests", shared.module),
+            None,
+        )),
+    };
     let _entered = span.enter();
     let outcome_label = match &outcome {
         Ok(_) => "ok",
-        Err(error) if error.kind().is_callers_fault() => "client_error",
-        Err(_) => "server_error",
+        Err(error) => error.kind().as_str(),
     };
     metrics::counter!("soulspot_requests_total", "module" => shared.module.clone(), "operation" => operation.clone(), "outcome" => outcome_label).increment(1);
     metrics::histogram!("soulspot_request_duration_seconds", "module" => shared.module.clone(), "operation" => operation.clone())
@@ -277,7 +332,7 @@ async fn handle(
         Route::Health => serde_json::to_value(shared.checks.report().await).map_err(|error| {
             ServiceError::internal(format!("health report not encodable: {error}"))
         })?,
-        Route::Capability(capability) => {
+        Route::Capability(capability, _) => {
             let body = decode(payload)?;
             let contracts = soulspot_contracts::contracts().map_err(ServiceError::internal)?;
             contracts
@@ -308,80 +363,4 @@ fn decode(payload: &Bytes) -> Result<Value, ServiceError> {
     }
     serde_json::from_slice(payload)
         .map_err(|error| ServiceError::bad_request(format!("malformed json: {error}")))
-}
-
-/// A registered, serving module.
-pub struct RunningModule {
-    announcement: ModuleAnnouncement,
-    required_modules: Vec<String>,
-    client: Client,
-    service: Service,
-    tasks: TaskTracker,
-    shared: Arc<Shared>,
-}
-
-impl std::fmt::Debug for RunningModule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningModule")
-            .field("announcement", &self.announcement)
-            .finish()
-    }
-}
-
-impl RunningModule {
-    pub fn name(&self) -> &str {
-        &self.announcement.module
-    }
-
-    pub fn instance_id(&self) -> &str {
-        &self.announcement.instance_id
-    }
-
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    /// Modules that some capability of this one needs.
-    pub fn required_modules(&self) -> &[String] {
-        &self.required_modules
-    }
-
-    pub fn health_checks(&self) -> &HealthChecks {
-        &self.shared.checks
-    }
-
-    /// Announces the stop, stops taking requests, and waits up to `grace` for those in flight.
-    pub async fn stop(self, grace: Duration) {
-        self.announce(subjects::MODULE_DOWN).await;
-        if let Err(error) = self.service.stop().await {
-            tracing::warn!(%error, "service did not stop cleanly");
-        }
-        self.tasks.close();
-        if tokio::time::timeout(grace, self.tasks.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!(module = %self.announcement.module, ?grace, "requests still running at shutdown");
-        }
-        if let Err(error) = self.client.flush().await {
-            tracing::warn!(%error, "nats flush failed at shutdown");
-        }
-        tracing::info!(module = %self.announcement.module, "module stopped");
-    }
-
-    async fn announce(&self, subject: &'static str) {
-        let body = match serde_json::to_vec(&self.announcement) {
-            Ok(body) => body,
-            Err(error) => {
-                tracing::error!(%error, "announcement not encodable");
-                return;
-            }
-        };
-        if let Err(error) = self.client.publish(subject, body.into()).await {
-            tracing::warn!(%subject, %error, "announcement not sent");
-        }
-        if let Err(error) = self.client.flush().await {
-            tracing::warn!(%subject, %error, "announcement not flushed");
-        }
-    }
 }

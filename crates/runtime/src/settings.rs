@@ -2,9 +2,10 @@
 //! `SOULSPOT_<MODULE>__SECTION__KEY` environment variables (`SOULSPOT__NATS__URL` and other
 //! `SOULSPOT__…` variables apply to every module).
 //!
-//! The loader takes the environment as a map, so tests never touch the process environment.
+//! The loader takes the environment as a map, so tests never touch the process environment,
+//! and checks what deserialisation cannot through each settings type's [`Validate`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -47,6 +48,12 @@ impl Default for HttpSettings {
 pub struct LimitSettings {
     /// Larger requests to a capability are refused with a 413-class error.
     pub max_request_bytes: usize,
+    /// Requests one capability handles at once; past it the module answers busy (429) at
+    /// once, and the caller retries later or elsewhere.
+    pub max_concurrent_requests: usize,
+    /// `max_concurrent_requests` for single operations, keyed by endpoint name (the
+    /// operation with `_` for `.`: `[limits.operation_concurrency] download_track = 8`).
+    pub operation_concurrency: BTreeMap<String, usize>,
     /// How long a stopping module waits for requests in flight.
     pub shutdown_grace_ms: u64,
 }
@@ -55,6 +62,8 @@ impl Default for LimitSettings {
     fn default() -> Self {
         Self {
             max_request_bytes: 256 * 1024,
+            max_concurrent_requests: 64,
+            operation_concurrency: BTreeMap::new(),
             shutdown_grace_ms: 10_000,
         }
     }
@@ -63,6 +72,35 @@ impl Default for LimitSettings {
 impl LimitSettings {
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_millis(self.shutdown_grace_ms)
+    }
+}
+
+impl Validate for ServiceSettings {
+    fn validate(&self) -> Result<(), SettingsError> {
+        let limits = &self.limits;
+        if limits.max_concurrent_requests == 0 {
+            return Err(SettingsError::invalid(
+                "limits.max_concurrent_requests",
+                "must be at least 1",
+            ));
+        }
+        if let Some((operation, _)) = limits
+            .operation_concurrency
+            .iter()
+            .find(|(_, limit)| **limit == 0)
+        {
+            return Err(SettingsError::invalid(
+                format!("limits.operation_concurrency.{operation}"),
+                "must be at least 1",
+            ));
+        }
+        if limits.max_request_bytes == 0 {
+            return Err(SettingsError::invalid(
+                "limits.max_request_bytes",
+                "must be at least 1",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -91,28 +129,45 @@ pub enum SettingsError {
     Load {
         module: String,
         #[source]
-        source: config::ConfigError,
+        source: Box<config::ConfigError>,
     },
     #[error(
         "unknown setting `{key}` for {module} (check the spelling in config/{module}.toml or the environment)"
     )]
     UnknownKey { module: String, key: String },
-    #[error("invalid setting `{key}` for {module}: {reason}")]
-    Invalid {
-        module: String,
-        key: String,
-        reason: String,
-    },
+    /// A value that loads but cannot work, named by its dotted key (`slskd.api_key`,
+    /// `channels[1].topic`).
+    #[error("invalid setting `{key}`: {reason}")]
+    Invalid { key: String, reason: String },
 }
 
-/// Loads `T` for `module` from its defaults, file and environment, refusing unknown keys.
+impl SettingsError {
+    pub fn invalid(key: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Invalid {
+            key: key.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// What a settings type checks once loaded, beyond what deserialisation can: ranges, URLs,
+/// required values. [`load`] calls it; every module's settings implement it.
+pub trait Validate {
+    /// `Err(SettingsError::Invalid)` names the first key that cannot work.
+    fn validate(&self) -> Result<(), SettingsError> {
+        Ok(())
+    }
+}
+
+/// Loads `T` for `module` from its defaults, file and environment, refusing unknown keys
+/// and values `T::validate` rejects.
 pub fn load<T>(module: &str, sources: &SettingsSources) -> Result<T, SettingsError>
 where
-    T: Serialize + DeserializeOwned + Default,
+    T: Serialize + DeserializeOwned + Default + Validate,
 {
     let load_error = |source| SettingsError::Load {
         module: module.to_owned(),
-        source,
+        source: Box::new(source),
     };
     let defaults = T::default();
     let module_prefix = format!("SOULSPOT_{}", module.to_uppercase());
@@ -135,7 +190,9 @@ where
             key,
         });
     }
-    merged.try_deserialize().map_err(load_error)
+    let settings: T = merged.try_deserialize().map_err(load_error)?;
+    settings.validate()?;
+    Ok(settings)
 }
 
 /// Variables `<PREFIX>__SECTION__KEY`, as `section.key`.
@@ -185,6 +242,19 @@ mod tests {
         #[serde(flatten)]
         service: ServiceSettings,
         interval_ms: u64,
+    }
+
+    impl Validate for Sample {
+        fn validate(&self) -> Result<(), SettingsError> {
+            self.service.validate()?;
+            if self.interval_ms > 1_000 {
+                return Err(SettingsError::invalid(
+                    "interval_ms",
+                    "must be at most 1000",
+                ));
+            }
+            Ok(())
+        }
     }
 
     fn sources(dir: &std::path::Path, env: &[(&str, &str)]) -> SettingsSources {
@@ -264,5 +334,60 @@ mod tests {
         std::fs::write(dir.path().join("sample.toml"), "interval_ms = = 3\n").unwrap();
         let error = load::<Sample>("sample", &sources(dir.path(), &[])).unwrap_err();
         assert!(error.to_string().contains("sample"), "{error}");
+    }
+
+    #[test]
+    fn load_refuses_a_value_its_type_rejects_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = [("SOULSPOT_SAMPLE__INTERVAL_MS", "5000")];
+        let error = load::<Sample>("sample", &sources(dir.path(), &env)).unwrap_err();
+        assert!(
+            matches!(&error, SettingsError::Invalid { key, .. } if key == "interval_ms"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_concurrency_limits_default_to_64_and_must_be_positive() {
+        let dir = tempfile::tempdir().unwrap();
+        let sample: Sample = load("sample", &sources(dir.path(), &[])).unwrap();
+        assert_eq!(sample.service.limits.max_concurrent_requests, 64);
+
+        let env = [("SOULSPOT_SAMPLE__LIMITS__MAX_CONCURRENT_REQUESTS", "0")];
+        let error = load::<Sample>("sample", &sources(dir.path(), &env)).unwrap_err();
+        assert!(
+            matches!(&error, SettingsError::Invalid { key, .. } if key == "limits.max_concurrent_requests"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_operation_limit_reads_from_the_environment_by_endpoint_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = [(
+            "SOULSPOT_SAMPLE__LIMITS__OPERATION_CONCURRENCY__DOWNLOAD_TRACK",
+            "8",
+        )];
+        let sample: Sample = load("sample", &sources(dir.path(), &env)).unwrap();
+        assert_eq!(
+            sample
+                .service
+                .limits
+                .operation_concurrency
+                .get("download_track"),
+            Some(&8)
+        );
+
+        let env = [(
+            "SOULSPOT_SAMPLE__LIMITS__OPERATION_CONCURRENCY__DOWNLOAD_TRACK",
+            "0",
+        )];
+        let error = load::<Sample>("sample", &sources(dir.path(), &env)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("limits.operation_concurrency.download_track"),
+            "{error}"
+        );
     }
 }

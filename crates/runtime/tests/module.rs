@@ -257,6 +257,20 @@ async fn a_module_announces_its_start_and_its_stop() {
 }
 
 #[tokio::test]
+async fn a_started_module_answers_a_caller_on_another_connection_at_once() {
+    // The race is narrow: several fresh starts give it room to show.
+    for round in 0..10 {
+        let server = NatsServer::start().unwrap();
+        let caller = client(&server).await;
+        let _module = start_library(&server, "a", Arc::default()).await;
+
+        let reply = call(&caller, br#"{"query": "q"}"#).await;
+
+        assert!(reply.is_ok(), "round {round}: {reply:?}");
+    }
+}
+
+#[tokio::test]
 async fn the_startup_report_names_present_and_missing_peers() {
     let server = NatsServer::start().unwrap();
     let module = start_library(&server, "a", Arc::default()).await;
@@ -273,6 +287,31 @@ async fn the_startup_report_names_present_and_missing_peers() {
     assert!(report.missing.contains("metadata"));
     assert!(report.capabilities["search.track"].contains("library"));
     assert!(report.capabilities["download.track"].is_empty());
+}
+
+#[tokio::test]
+async fn readyz_is_ok_when_connected_and_every_check_passes() {
+    let server = NatsServer::start().unwrap();
+    let module = ModuleBuilder::new("library", "0.1.0")
+        .capability(search("a", Arc::default()))
+        .health_check("disk", || async { Ok(()) })
+        .start(client(&server).await)
+        .await
+        .unwrap();
+    let routes =
+        soulspot_runtime::http::ops_routes(module.client().clone(), module.health_checks().clone());
+    let http_server = soulspot_runtime::http::HttpServer::start("127.0.0.1:0", routes)
+        .await
+        .unwrap();
+
+    let readyz = reqwest::get(format!("http://{}/readyz", http_server.address()))
+        .await
+        .unwrap();
+
+    assert_eq!(readyz.status(), 200);
+    let readyz: Value = readyz.json().await.unwrap();
+    assert_eq!(readyz["ready"], true);
+    assert_eq!(readyz["health"]["status"], "active");
 }
 
 #[tokio::test]
@@ -295,14 +334,18 @@ async fn the_operational_http_endpoints_answer() {
         .await
         .unwrap();
     assert_eq!(healthz.status(), 200);
-    let readyz: Value = http
+    let readyz = http
         .get(format!("http://{address}/readyz"))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    assert_eq!(
+        readyz.status(),
+        503,
+        "a failing check must make the module unready"
+    );
+    let readyz: Value = readyz.json().await.unwrap();
+    assert_eq!(readyz["ready"], false);
     assert_eq!(readyz["nats"], "connected");
     assert_eq!(readyz["health"]["status"], "degraded");
     let metrics = http

@@ -1,5 +1,7 @@
 //! The tracing subscriber: JSON or pretty lines, filtered by `RUST_LOG` or the settings.
 
+use std::io::Write;
+
 use serde::{Deserialize, Serialize};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -33,8 +35,9 @@ impl Default for TelemetrySettings {
     }
 }
 
-/// Kept alive by `main` for the life of the process; flushes what is buffered when dropped.
-#[must_use = "telemetry stops being flushed when the guard is dropped"]
+/// Kept alive by `main` for the life of the process. Dropping it, as `main` returns, flushes
+/// the log writer (stdout), so the last lines before exit are not lost in its buffer.
+#[must_use = "the logs are flushed when the guard is dropped, so keep it until main returns"]
 #[derive(Debug)]
 pub struct TelemetryGuard {
     service: String,
@@ -42,7 +45,11 @@ pub struct TelemetryGuard {
 
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
-        tracing::debug!(service = %self.service, "telemetry flushed");
+        tracing::debug!(service = %self.service, "telemetry stopping");
+        if let Err(error) = std::io::stdout().lock().flush() {
+            // The log writer itself failed: stderr is the only place left to say so.
+            eprintln!("{}: logs not flushed at exit: {error}", self.service);
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! SoulSpot's library module: files downloaded tracks into the music library under a path
 //! template, keeps an SQLite index of them, and answers searches and statistics from it.
 
+pub mod app;
 pub mod audio;
 pub mod filing;
 pub mod handlers;
@@ -12,7 +13,7 @@ pub mod settings;
 pub mod template;
 pub mod text;
 
-pub use handlers::module;
+pub use app::{Application, LibraryModule};
 pub use import::{ImportMetadata, ImportReply, ImportRequest, ImportStatus};
 pub use library::Library;
 pub use settings::{DuplicatePolicy, LibrarySettings};

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use soulspot_runtime::ServiceSettings;
+use soulspot_runtime::{ServiceSettings, SettingsError, Validate};
 
 use crate::template::PathTemplate;
 
@@ -76,24 +76,12 @@ pub enum DuplicatePolicy {
     KeepBoth,
 }
 
-/// A setting that cannot work, named by its key.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid setting `{key}`: {reason}")]
-pub struct InvalidSetting {
-    pub key: &'static str,
-    pub reason: String,
-}
-
-impl LibrarySettings {
+impl Validate for LibrarySettings {
     /// Checks what deserialisation cannot: paths present, a template that parses, sane limits.
-    pub fn validate(&self) -> Result<(), InvalidSetting> {
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.service.validate()?;
         let library = &self.library;
-        let invalid = |key, reason: &str| {
-            Err(InvalidSetting {
-                key,
-                reason: reason.to_owned(),
-            })
-        };
+        let invalid = |key, reason| Err(SettingsError::invalid(key, reason));
         if is_blank(&library.root) {
             return invalid("library.root", "must name a directory");
         }
@@ -103,10 +91,8 @@ impl LibrarySettings {
         if !(16..=255).contains(&library.max_name_bytes) {
             return invalid("library.max_name_bytes", "must be between 16 and 255");
         }
-        PathTemplate::parse(&library.path_template).map_err(|error| InvalidSetting {
-            key: "library.path_template",
-            reason: error.to_string(),
-        })?;
+        PathTemplate::parse(&library.path_template)
+            .map_err(|error| SettingsError::invalid("library.path_template", error.to_string()))?;
         Ok(())
     }
 }
@@ -134,8 +120,11 @@ mod tests {
         let mut settings = LibrarySettings::default();
         settings.library.path_template = "{artist}/{nonsense}.{ext}".to_owned();
         let error = settings.validate().unwrap_err();
-        assert_eq!(error.key, "library.path_template");
-        assert!(error.reason.contains("nonsense"), "{error}");
+        assert!(
+            matches!(&error, SettingsError::Invalid { key, reason }
+                if key == "library.path_template" && reason.contains("nonsense")),
+            "{error}"
+        );
     }
 
     #[test]

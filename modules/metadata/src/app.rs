@@ -1,31 +1,53 @@
-//! Assembles the module: HTTP clients, the enricher, the `enrich.metadata` capability and
-//! the health checks, as a `ModuleBuilder` ready for `ModuleApp::start`.
+//! The metadata module as an application: HTTP clients, the enricher, the `enrich.metadata`
+//! capability and the health checks, assembled and run by `soulspot_runtime::Application`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use soulspot_contracts::operations::{ENRICH_METADATA, modules};
-use soulspot_runtime::{CallContext, Capability, ModuleBuilder, ServiceError};
+use soulspot_runtime::{
+    CallContext, Capability, Module, ModuleBuilder, ServiceError, ServiceSettings, Startup,
+};
 
 use crate::coverart::CoverArtClient;
 use crate::enrich::{EnrichRequest, Enricher};
 use crate::musicbrainz::{MusicBrainzClient, user_agent};
-use crate::settings::{InvalidSetting, MetadataSettings};
+use crate::settings::MetadataSettings;
 
 /// Priority of `enrich.metadata`: the only provider so far, at the usual level.
 pub const ENRICH_PRIORITY: u32 = 10;
 
+/// The metadata module: `Application::build(settings)`, then `run_until_stopped`.
+pub type Application = soulspot_runtime::Application<MetadataModule>;
+
+/// What the metadata module adds to the shared application.
+#[derive(Debug)]
+pub struct MetadataModule;
+
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error(transparent)]
-    Settings(#[from] InvalidSetting),
     #[error("http client could not be built: {0}")]
     HttpClient(#[from] reqwest::Error),
 }
 
-/// The metadata module, described for `ModuleApp::start`.
-pub fn build(settings: &MetadataSettings) -> Result<ModuleBuilder, BuildError> {
-    settings.validate()?;
+impl Module for MetadataModule {
+    const NAME: &'static str = modules::METADATA;
+    type Settings = MetadataSettings;
+    type Error = BuildError;
+
+    fn service_settings(settings: &MetadataSettings) -> &ServiceSettings {
+        &settings.service
+    }
+
+    async fn assemble(
+        settings: MetadataSettings,
+        _startup: Startup,
+    ) -> Result<ModuleBuilder, BuildError> {
+        describe(&settings)
+    }
+}
+
+fn describe(settings: &MetadataSettings) -> Result<ModuleBuilder, BuildError> {
     let musicbrainz_settings = &settings.musicbrainz;
     let version = env!("CARGO_PKG_VERSION");
     let http = soulspot_runtime::outbound::client_builder(&user_agent(

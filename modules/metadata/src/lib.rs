@@ -15,7 +15,7 @@ pub mod paths;
 pub mod settings;
 pub mod tags;
 
-pub use app::{BuildError, ENRICH_PRIORITY, build};
+pub use app::{Application, BuildError, ENRICH_PRIORITY, MetadataModule};
 pub use enrich::{EnrichReply, EnrichRequest, Enricher};
 pub use metadata::TrackMetadata;
 pub use settings::MetadataSettings;

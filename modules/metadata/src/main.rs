@@ -1,21 +1,18 @@
-//! The metadata binary: settings → telemetry → nats → module → serve until SIGTERM/Ctrl-C.
+//! The metadata binary: settings → telemetry → application → serve until SIGTERM/Ctrl-C.
 
 use anyhow::Context;
-use soulspot_metadata::MetadataSettings;
-use soulspot_runtime::{ModuleApp, SettingsSources, shutdown_signal};
+use soulspot_contracts::operations::modules::METADATA;
+use soulspot_metadata::{Application, MetadataSettings};
+use soulspot_runtime::{SettingsSources, shutdown_signal};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings: MetadataSettings =
-        soulspot_runtime::load("metadata", &SettingsSources::from_process())
+        soulspot_runtime::load(METADATA, &SettingsSources::from_process())
             .context("failed to load settings")?;
-    let _telemetry = soulspot_telemetry::init("metadata", &settings.service.telemetry);
-    let module = soulspot_metadata::build(&settings).context("failed to build the module")?;
-    let client = soulspot_bus::connect(&settings.service.nats, "metadata")
-        .await
-        .context("failed to connect to nats")?;
-    let app = ModuleApp::start(module, client, &settings.service)
+    let _telemetry = soulspot_telemetry::init(METADATA, &settings.service.telemetry);
+    let application = Application::build(settings)
         .await
         .context("failed to start the metadata module")?;
-    app.run_until_stopped(shutdown_signal()).await
+    application.run_until_stopped(shutdown_signal()).await
 }

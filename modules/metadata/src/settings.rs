@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use soulspot_common::RetryPolicy;
-use soulspot_runtime::ServiceSettings;
+use soulspot_runtime::{ServiceSettings, SettingsError, Validate};
 
 /// Everything the metadata module reads from `config/metadata.toml` and
 /// `SOULSPOT_METADATA__<SECTION>__<KEY>`.
@@ -111,18 +111,11 @@ impl Default for TaggingSettings {
     }
 }
 
-/// A setting that cannot work, by key.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid setting `{key}`: {reason}")]
-pub struct InvalidSetting {
-    pub key: &'static str,
-    pub reason: &'static str,
-}
-
-impl MetadataSettings {
+impl Validate for MetadataSettings {
     /// Checks what serde cannot: URLs, a contact for the User-Agent, non-zero deadlines.
-    pub fn validate(&self) -> Result<(), InvalidSetting> {
-        let invalid = |key, reason| Err(InvalidSetting { key, reason });
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.service.validate()?;
+        let invalid = |key, reason| Err(SettingsError::invalid(key, reason));
         if !is_http_url(&self.musicbrainz.url) {
             return invalid("musicbrainz.url", "must be an http(s) URL");
         }
@@ -167,7 +160,7 @@ mod tests {
             Duration::from_secs(10)
         );
         assert!(settings.coverart.embed_cover);
-        assert_eq!(settings.validate(), Ok(()));
+        assert!(settings.validate().is_ok());
     }
 
     #[test]
@@ -175,7 +168,10 @@ mod tests {
         let mut settings = MetadataSettings::default();
         settings.musicbrainz.contact = "  ".to_owned();
         let error = settings.validate().unwrap_err();
-        assert_eq!(error.key, "musicbrainz.contact");
+        assert!(
+            matches!(&error, SettingsError::Invalid { key, .. } if key == "musicbrainz.contact"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! The notifications binary: settings → telemetry → nats → module → serve until SIGTERM/Ctrl-C.
+//! The notifications binary: settings → telemetry → application → serve until SIGTERM/Ctrl-C.
 
 use anyhow::Context;
 use soulspot_contracts::operations::modules::NOTIFICATIONS;
-use soulspot_notifications::NotificationsSettings;
-use soulspot_runtime::{ModuleApp, SettingsSources, shutdown_signal};
+use soulspot_notifications::{Application, NotificationsSettings};
+use soulspot_runtime::{SettingsSources, shutdown_signal};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -11,14 +11,8 @@ async fn main() -> anyhow::Result<()> {
         soulspot_runtime::load(NOTIFICATIONS, &SettingsSources::from_process())
             .context("failed to load settings")?;
     let _telemetry = soulspot_telemetry::init(NOTIFICATIONS, &settings.service.telemetry);
-    let client = soulspot_bus::connect(&settings.service.nats, NOTIFICATIONS)
-        .await
-        .context("failed to connect to nats")?;
-    let module = soulspot_notifications::build(&settings, client.clone())
-        .await
-        .context("failed to build the notifications module")?;
-    let app = ModuleApp::start(module, client, &settings.service)
+    let application = Application::build(settings)
         .await
         .context("failed to start the notifications module")?;
-    app.run_until_stopped(shutdown_signal()).await
+    application.run_until_stopped(shutdown_signal()).await
 }

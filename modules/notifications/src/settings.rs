@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use soulspot_common::RetryPolicy;
-use soulspot_runtime::ServiceSettings;
+use soulspot_runtime::{ServiceSettings, SettingsError, Validate};
 
 use crate::channels::ChannelSettings;
 use crate::delivery::DeliveryPolicy;
@@ -104,42 +104,46 @@ impl DedupSettings {
     }
 }
 
-impl NotificationsSettings {
+impl Validate for NotificationsSettings {
     /// Checks what serde cannot: ranges, URLs, and that channel names are unique.
-    pub fn validate(&self) -> Result<(), InvalidSetting> {
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.service.validate()?;
         let delivery = &self.delivery;
         if delivery.timeout_ms == 0 {
-            return Err(invalid("delivery.timeout_ms", "must be above 0"));
+            return Err(SettingsError::invalid(
+                "delivery.timeout_ms",
+                "must be above 0",
+            ));
         }
         if delivery.deadline_ms < delivery.timeout_ms {
-            return Err(invalid(
+            return Err(SettingsError::invalid(
                 "delivery.deadline_ms",
                 "must not be below delivery.timeout_ms",
             ));
         }
         if delivery.retry.max_delay_ms < delivery.retry.base_ms {
-            return Err(invalid(
+            return Err(SettingsError::invalid(
                 "delivery.retry.max_delay_ms",
                 "must not be below delivery.retry.base_ms",
             ));
         }
         if self.dedup.bucket.is_empty() {
-            return Err(invalid("dedup.bucket", "must not be empty"));
+            return Err(SettingsError::invalid("dedup.bucket", "must not be empty"));
         }
         if self.dedup.max_age_days == 0 {
-            return Err(invalid("dedup.max_age_days", "must be at least 1"));
+            return Err(SettingsError::invalid(
+                "dedup.max_age_days",
+                "must be at least 1",
+            ));
         }
         let mut names = HashSet::new();
         for (index, channel) in self.channels.iter().enumerate() {
             channel.validate().map_err(|problem| {
-                invalid(
-                    &format!("channels[{index}].{}", problem.key),
-                    problem.reason,
-                )
+                SettingsError::invalid(format!("channels[{index}].{}", problem.key), problem.reason)
             })?;
             if !names.insert(channel.name()) {
-                return Err(invalid(
-                    &format!("channels[{index}].name"),
+                return Err(SettingsError::invalid(
+                    format!("channels[{index}].name"),
                     format!(
                         "`{}` is used by another channel; give each channel a distinct name",
                         channel.name()
@@ -148,20 +152,5 @@ impl NotificationsSettings {
             }
         }
         Ok(())
-    }
-}
-
-/// A setting that loads but cannot work, named by its full key (`channels[1].topic`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid setting `{key}` for notifications: {reason}")]
-pub struct InvalidSetting {
-    pub key: String,
-    pub reason: String,
-}
-
-fn invalid(key: &str, reason: impl Into<String>) -> InvalidSetting {
-    InvalidSetting {
-        key: key.to_owned(),
-        reason: reason.into(),
     }
 }

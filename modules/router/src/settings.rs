@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use soulspot_common::RetryPolicy;
-use soulspot_runtime::{Secret, ServiceSettings};
+use soulspot_runtime::{Secret, ServiceSettings, SettingsError, Validate};
 
 use crate::pipeline::PipelineSettings;
 
@@ -16,6 +16,13 @@ pub struct RouterSettings {
     pub router: RoutingSettings,
     pub api: ApiSettings,
     pub pipeline: PipelineSettings,
+}
+
+impl Validate for RouterSettings {
+    /// The limits every service has; the router's own values are clamped where they are read.
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.service.validate()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ use std::time::Instant;
 use soulspot_bus::EventPublisher;
 use soulspot_common::RetryPolicy;
 use soulspot_contracts::FileRef;
+use soulspot_runtime::Background;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 use uuid::Uuid;
@@ -56,6 +57,7 @@ struct Inner<P> {
     busy_retry: RetryPolicy,
     settings: DownloadSettings,
     downloads_dir: PathBuf,
+    background: Background,
     slots: Arc<Semaphore>,
     /// Users whose transfers failed: ranked last by later downloads too.
     failed_users: Mutex<HashSet<String>>,
@@ -72,6 +74,8 @@ pub struct DownloaderParts {
     pub busy_retry: RetryPolicy,
     pub settings: DownloadSettings,
     pub downloads_dir: PathBuf,
+    /// Where downloads run: they end with the module.
+    pub background: Background,
 }
 
 /// A finished download.
@@ -93,6 +97,7 @@ impl<P: EventPublisher + 'static> Downloader<P> {
                 busy_retry: parts.busy_retry,
                 settings: parts.settings,
                 downloads_dir: parts.downloads_dir,
+                background: parts.background,
                 slots,
                 failed_users: Mutex::new(HashSet::new()),
                 running_jobs: Mutex::new(HashMap::new()),
@@ -129,7 +134,7 @@ impl<P: EventPublisher + 'static> Downloader<P> {
             job_id = order.identity.job_id.as_deref().unwrap_or(""),
         );
         let inner = Arc::clone(&self.inner);
-        tokio::spawn(
+        self.inner.background.spawn(
             async move {
                 inner.run(order).await;
                 if let Some(job_id) = job_id {
@@ -331,6 +336,7 @@ mod tests {
             busy_retry: settings.slskd.busy_retry,
             settings: settings.downloads.clone(),
             downloads_dir: std::env::temp_dir(),
+            background: Background::default(),
         };
         Downloader::new(parts, RecordingBus::default())
     }

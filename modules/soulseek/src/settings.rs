@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use soulspot_common::RetryPolicy;
-use soulspot_runtime::{Secret, ServiceSettings};
+use soulspot_runtime::{Secret, ServiceSettings, SettingsError, Validate};
 
 use crate::ranking::RankingCriteria;
 
@@ -201,22 +201,11 @@ impl DownloadSettings {
     }
 }
 
-/// A setting the module cannot work with.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid setting `{key}` for soulseek: {reason}")]
-pub struct InvalidSetting {
-    /// Dotted key, e.g. `slskd.api_key` (env `SOULSPOT_SOULSEEK__SLSKD__API_KEY`).
-    pub key: String,
-    pub reason: String,
-}
-
-impl SoulseekSettings {
+impl Validate for SoulseekSettings {
     /// Refuses settings the module cannot work with, naming the key.
-    pub fn validate(&self) -> Result<(), InvalidSetting> {
-        let invalid = |key: &str, reason: &str| InvalidSetting {
-            key: key.to_owned(),
-            reason: reason.to_owned(),
-        };
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.service.validate()?;
+        let invalid = |key: &str, reason: &str| SettingsError::invalid(key, reason);
         if reqwest::Url::parse(&self.slskd.url).is_err() {
             return Err(invalid("slskd.url", "not a valid url"));
         }

@@ -10,7 +10,6 @@ use soulspot_contracts::payloads::{
 use soulspot_runtime::{CallContext, Capability, ServiceError};
 
 use crate::client::{MAX_SEARCH_LIMIT, SpotifyClient};
-use crate::downloads::DownloadedTracks;
 use crate::playlist_ref::parse_playlist_id;
 
 /// Spotify is the preferred search provider (the library's local search has 5).
@@ -31,14 +30,13 @@ pub fn search_capability(client: Arc<SpotifyClient>) -> Capability {
 }
 
 /// `playlist.tracks`.
-pub fn playlist_capability(client: Arc<SpotifyClient>, downloads: DownloadedTracks) -> Capability {
+pub fn playlist_capability(client: Arc<SpotifyClient>) -> Capability {
     Capability::new(
         PLAYLIST_TRACKS,
         PLAYLIST_PRIORITY,
         move |_: CallContext, request: PlaylistTracksRequest| {
             let client = client.clone();
-            let downloads = downloads.clone();
-            async move { playlist(&client, &downloads, request).await }
+            async move { playlist(&client, request).await }
         },
     )
 }
@@ -58,7 +56,6 @@ async fn search(
 
 async fn playlist(
     client: &SpotifyClient,
-    downloads: &DownloadedTracks,
     request: PlaylistTracksRequest,
 ) -> Result<PlaylistTracksReply, ServiceError> {
     let playlist_id = parse_playlist_id(&request.playlist).map_err(ServiceError::bad_request)?;
@@ -66,26 +63,10 @@ async fn playlist(
         .playlist(&playlist_id)
         .await
         .map_err(|error| error.to_service_error())?;
-    // A missing record degrades the reply, it does not fail it.
-    let downloaded = match downloads.of_playlist(&playlist_id).await {
-        Ok(downloaded) => Some(
-            playlist
-                .tracks
-                .iter()
-                .filter_map(|track| track.spotify_id.clone())
-                .filter(|id| downloaded.contains(id))
-                .collect(),
-        ),
-        Err(error) => {
-            tracing::warn!(%playlist_id, %error, "downloaded tracks unknown, replying without them");
-            None
-        }
-    };
     metrics::counter!("soulspot_spotify_playlists_read_total").increment(1);
     Ok(PlaylistTracksReply {
         playlist_id,
         name: playlist.name,
         tracks: playlist.tracks,
-        downloaded,
     })
 }

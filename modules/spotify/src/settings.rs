@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use soulspot_common::RetryPolicy;
-use soulspot_runtime::{Secret, ServiceSettings};
+use soulspot_runtime::{Secret, ServiceSettings, SettingsError, Validate};
 
 /// Everything the spotify binary reads (`SOULSPOT_SPOTIFY__SPOTIFY__<KEY>` for the API part).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -66,32 +66,23 @@ impl Default for SpotifyApiSettings {
     }
 }
 
-/// A setting that makes the module unusable.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid setting `spotify.{key}` (SOULSPOT_SPOTIFY__SPOTIFY__{env_key}): {reason}")]
-pub struct InvalidSetting {
-    pub key: &'static str,
-    pub env_key: &'static str,
-    pub reason: &'static str,
-}
-
-impl SpotifySettings {
-    /// Refuses settings the module cannot work with, naming the key.
-    pub fn validate(&self) -> Result<(), InvalidSetting> {
+impl Validate for SpotifySettings {
+    /// Refuses settings the module cannot work with, naming the key and its variable.
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.service.validate()?;
         let spotify = &self.spotify;
         if spotify.client_id.trim().is_empty() {
-            return Err(InvalidSetting {
-                key: "client_id",
-                env_key: "CLIENT_ID",
-                reason: "the Spotify app's client id is required",
-            });
+            return Err(SettingsError::invalid(
+                "spotify.client_id",
+                "the Spotify app's client id is required (SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_ID)",
+            ));
         }
         if spotify.client_secret.expose().trim().is_empty() {
-            return Err(InvalidSetting {
-                key: "client_secret",
-                env_key: "CLIENT_SECRET",
-                reason: "the Spotify app's client secret is required",
-            });
+            return Err(SettingsError::invalid(
+                "spotify.client_secret",
+                "the Spotify app's client secret is required \
+                 (SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_SECRET)",
+            ));
         }
         Ok(())
     }
@@ -123,7 +114,12 @@ mod tests {
 
     use super::*;
 
-    fn load(env: &[(&str, &str)]) -> SpotifySettings {
+    const CREDENTIALS: [(&str, &str); 2] = [
+        ("SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_ID", "id"),
+        ("SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_SECRET", "secret"),
+    ];
+
+    fn load(env: &[(&str, &str)]) -> Result<SpotifySettings, SettingsError> {
         let sources = SettingsSources {
             config_dir: "/nonexistent".into(),
             env: env
@@ -131,12 +127,12 @@ mod tests {
                 .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
                 .collect::<HashMap<_, _>>(),
         };
-        soulspot_runtime::load("spotify", &sources).unwrap()
+        soulspot_runtime::load("spotify", &sources)
     }
 
     #[test]
     fn defaults_point_at_the_real_spotify_hosts() {
-        let settings = load(&[]);
+        let settings = load(&CREDENTIALS).unwrap();
         assert_eq!(
             settings.spotify.accounts_url,
             "https://accounts.spotify.com"
@@ -156,7 +152,8 @@ mod tests {
             ("SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_ID", "id"),
             ("SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_SECRET", "secret"),
             ("SOULSPOT_SPOTIFY__SPOTIFY__MARKET", "DE"),
-        ]);
+        ])
+        .unwrap();
         assert!(settings.validate().is_ok());
         assert_eq!(settings.spotify.client_secret.expose(), "secret");
         assert_eq!(settings.spotify.market.as_deref(), Some("DE"));
@@ -165,14 +162,12 @@ mod tests {
 
     #[test]
     fn validation_names_the_missing_credential() {
-        let missing_id = load(&[]).validate().unwrap_err();
+        let missing_id = load(&[]).unwrap_err();
         assert!(
             missing_id.to_string().contains("spotify.client_id"),
             "{missing_id}"
         );
-        let missing_secret = load(&[("SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_ID", "id")])
-            .validate()
-            .unwrap_err();
+        let missing_secret = load(&[("SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_ID", "id")]).unwrap_err();
         assert!(
             missing_secret
                 .to_string()

@@ -12,8 +12,8 @@ use std::time::Duration;
 use async_nats::Client;
 use async_nats::jetstream::{self, Context};
 use serde::{Deserialize, Serialize};
-use soulspot_contracts::payloads::EventPayload;
 use soulspot_common::RetryPolicy;
+use soulspot_contracts::payloads::EventPayload;
 use soulspot_contracts::{Contracts, EventEnvelope, SchemaViolation};
 
 use crate::context::MessageContext;

@@ -106,14 +106,7 @@ impl fmt::Debug for HandlerError {
 /// A running subscription; dropping it stops delivery (the durable consumer remains).
 #[derive(Debug)]
 pub struct Subscription {
-    durable_name: String,
     task: JoinHandle<()>,
-}
-
-impl Subscription {
-    pub fn durable_name(&self) -> &str {
-        &self.durable_name
-    }
 }
 
 impl Drop for Subscription {
@@ -152,7 +145,7 @@ impl EventBus {
             handler,
         });
         let task = tokio::spawn(worker.run(consumer));
-        Ok(Subscription { durable_name, task })
+        Ok(Subscription { task })
     }
 }
 

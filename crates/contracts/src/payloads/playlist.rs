@@ -21,10 +21,6 @@ pub struct PlaylistTracksReply {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub tracks: Vec<TrackRef>,
-    /// Spotify ids of the listed tracks already downloaded through a playlist sync, in
-    /// playlist order; `None` when unknown.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub downloaded: Option<Vec<String>>,
 }
 
 impl CapabilityRequest for PlaylistTracksRequest {

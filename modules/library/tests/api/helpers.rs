@@ -2,7 +2,6 @@
 //! and downloads directory, and typed helpers that call it through NATS.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -11,8 +10,8 @@ use soulspot_bus::{MessageContext, NatsSettings, RequestError, request_json};
 use soulspot_contracts::HealthReport;
 use soulspot_contracts::payloads::ImportTrackReply;
 use soulspot_library::settings::LibrarySection;
-use soulspot_library::{DuplicatePolicy, Library};
-use soulspot_runtime::RunningModule;
+use soulspot_library::{Application, DuplicatePolicy, LibrarySettings};
+use soulspot_runtime::Validate;
 use tempfile::TempDir;
 
 const DEADLINE: Duration = Duration::from_secs(5);
@@ -24,7 +23,7 @@ pub struct TestApp {
     pub downloads: PathBuf,
     /// A folder beside the downloads that imports must never read from.
     pub elsewhere: PathBuf,
-    _module: RunningModule,
+    _module: Application,
     _nats: NatsServer,
     _dir: TempDir,
 }
@@ -37,23 +36,24 @@ pub async fn spawn_app(policy: DuplicatePolicy) -> TestApp {
     let elsewhere = base.join("elsewhere");
     std::fs::create_dir_all(&downloads).unwrap();
     std::fs::create_dir_all(&elsewhere).unwrap();
-    let section = LibrarySection {
-        root: base.join("music"),
-        downloads_dir: downloads.clone(),
-        duplicate_policy: policy,
-        ..LibrarySection::default()
+    let root = base.join("music");
+    let mut settings = LibrarySettings {
+        library: LibrarySection {
+            root: root.clone(),
+            downloads_dir: downloads.clone(),
+            duplicate_policy: policy,
+            ..LibrarySection::default()
+        },
+        ..LibrarySettings::default()
     };
-    let library = Library::open(section).unwrap();
-    let root = library.root().to_path_buf();
-    let settings = NatsSettings {
+    settings.service.nats.url = nats.url();
+    settings.validate().unwrap();
+    let module = Application::build(settings).await.unwrap();
+    let nats_settings = NatsSettings {
         url: nats.url(),
         ..NatsSettings::default()
     };
-    let client = soulspot_bus::connect(&settings, "library-test")
-        .await
-        .unwrap();
-    let module = soulspot_library::module(Arc::new(library))
-        .start(client.clone())
+    let client = soulspot_bus::connect(&nats_settings, "library-test")
         .await
         .unwrap();
     TestApp {

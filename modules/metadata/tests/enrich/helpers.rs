@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use soulspot_bus::testing::NatsServer;
 use soulspot_bus::{MessageContext, NatsSettings, RequestError};
 use soulspot_contracts::{FileRef, HealthReport, subjects};
-use soulspot_metadata::MetadataSettings;
-use soulspot_runtime::ModuleApp;
+use soulspot_metadata::{Application, MetadataSettings};
+use soulspot_runtime::Validate;
 use soulspot_sandbox::{Sandbox, SandboxConfig};
 use tempfile::TempDir;
 
@@ -19,6 +19,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const RATE_INTERVAL: Duration = Duration::from_millis(200);
 
 pub struct TestApp {
+    /// Serving for the test's duration.
+    _module: Application,
     /// Kept for the test's duration: dropping it kills the server.
     _nats: NatsServer,
     pub sandbox: Sandbox,
@@ -57,20 +59,15 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut MetadataSettings)) -> TestA
     settings.tagging.downloads_dir = sandbox.downloads_dir().to_owned();
     adjust(&mut settings);
 
+    settings.validate().unwrap();
+    let module = Application::build(settings).await.unwrap();
     let nats_settings = NatsSettings {
         url: nats.url(),
         ..NatsSettings::default()
     };
-    let module_client = soulspot_bus::connect(&nats_settings, "metadata")
-        .await
-        .unwrap();
-    let module = soulspot_metadata::build(&settings).unwrap();
-    let app = ModuleApp::start(module, module_client, &settings.service)
-        .await
-        .unwrap();
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
     let client = soulspot_bus::connect(&nats_settings, "test").await.unwrap();
     TestApp {
+        _module: module,
         _nats: nats,
         sandbox,
         client,

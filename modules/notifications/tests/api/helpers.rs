@@ -7,13 +7,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use soulspot_bus::testing::NatsServer;
 use soulspot_bus::{MessageContext, NatsSettings, RequestError};
-use soulspot_contracts::payloads::{NotifyTrackReadyReply, NotifyTrackReadyRequest};
 use soulspot_common::RetryPolicy;
+use soulspot_contracts::payloads::{NotifyTrackReadyReply, NotifyTrackReadyRequest};
 use soulspot_contracts::{HealthReport, TrackRef, subjects};
 use soulspot_notifications::channels::{ChannelSettings, WebhookSettings};
 use soulspot_notifications::message::Notification;
-use soulspot_notifications::{DeliverySettings, NotificationsSettings};
-use soulspot_runtime::{RunningModule, Secret};
+use soulspot_notifications::{Application, DeliverySettings, NotificationsSettings};
+use soulspot_runtime::{Secret, Validate};
 use time::OffsetDateTime;
 
 /// Deadline of every request a test makes over NATS.
@@ -64,7 +64,7 @@ pub fn webhook(name: &str, url: String, secret: Option<&str>) -> ChannelSettings
 pub struct TestApp {
     pub nats: NatsServer,
     pub settings: NotificationsSettings,
-    pub module: Option<RunningModule>,
+    pub module: Option<Application>,
 }
 
 /// The module with `channels`, on a fresh nats-server.
@@ -76,6 +76,7 @@ pub async fn spawn_app(channels: Vec<ChannelSettings>) -> TestApp {
         ..NotificationsSettings::default()
     };
     settings.service.nats.url = nats.url();
+    settings.validate().unwrap();
     let mut app = TestApp {
         nats,
         settings,
@@ -94,25 +95,22 @@ impl TestApp {
         soulspot_bus::connect(&settings, "test").await.unwrap()
     }
 
-    async fn start_module(&self) -> RunningModule {
-        let client = self.client().await;
-        soulspot_notifications::build(&self.settings, client.clone())
-            .await
-            .unwrap()
-            .start(client)
-            .await
-            .unwrap()
+    async fn start_module(&self) -> Application {
+        Application::build(self.settings.clone()).await.unwrap()
     }
 
     /// A second instance of the module on the same NATS, sharing the work with the first.
-    pub async fn another_instance(&self) -> RunningModule {
+    pub async fn another_instance(&self) -> Application {
         self.start_module().await
     }
 
     /// Stops the module as a deployment would and starts a fresh instance.
     pub async fn restart_module(&mut self) {
         if let Some(module) = self.module.take() {
-            module.stop(Duration::from_secs(5)).await;
+            module
+                .run_until_stopped(std::future::ready(()))
+                .await
+                .unwrap();
         }
         self.module = Some(self.start_module().await);
     }

@@ -89,10 +89,6 @@ impl SlskdClient {
         })
     }
 
-    pub fn base_url(&self) -> &Url {
-        &self.base
-    }
-
     /// The daemon's state, including its Soulseek server connection.
     pub async fn application(&self) -> Result<Application, SlskdError> {
         let request = self.request(Method::GET, &["application"]);

@@ -9,9 +9,9 @@ use soulspot_bus::testing::NatsServer;
 use soulspot_bus::{MessageContext, RequestError, request_json};
 use soulspot_contracts::operations::DOWNLOAD_TRACK;
 use soulspot_contracts::{EventEnvelope, HealthReport, subjects};
-use soulspot_runtime::{RunningModule, Secret};
+use soulspot_runtime::{Secret, Validate};
 use soulspot_sandbox::{Sandbox, SandboxConfig};
-use soulspot_soulseek::{DownloadTrackReply, MODULE, SoulseekSettings};
+use soulspot_soulseek::{Application, DownloadTrackReply, MODULE, SoulseekSettings};
 use tempfile::TempDir;
 
 /// Every request and every wait for an event gives up after this long.
@@ -22,7 +22,7 @@ pub struct TestApp {
     pub sandbox: Sandbox,
     events: async_nats::Subscriber,
     /// Kept alive (serving) for the test's duration.
-    _module: RunningModule,
+    _module: Application,
     _nats: NatsServer,
     /// Kept alive for the test's duration.
     pub scratch: TempDir,
@@ -58,10 +58,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut SoulseekSettings)) -> TestApp {
         .subscribe(subjects::event(MODULE, ">"))
         .await
         .unwrap();
-    let builder = soulspot_soulseek::build(&settings, client.clone())
-        .await
-        .unwrap();
-    let module = builder.start(client.clone()).await.unwrap();
+    let module = Application::build(settings).await.unwrap();
     TestApp {
         client,
         sandbox,

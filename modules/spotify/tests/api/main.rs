@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use soulspot_bus::RequestError;
 use soulspot_contracts::ModuleStatus;
 
-use helpers::{
-    DEMO_PLAYLIST, GLASS_HARBOUR, Options, SECOND_DEMO_TRACK, spawn_app, spawn_app_with,
-};
+use helpers::{GLASS_HARBOUR, Options, spawn_app, spawn_app_with};
 
 fn service_error_code(error: &RequestError) -> u16 {
     match error {
@@ -76,7 +74,6 @@ async fn playlist_tracks_lists_a_playlist_given_as_a_share_link() {
     assert_eq!(reply.name.as_deref(), Some("Sandbox Fifty"));
     assert_eq!(reply.tracks.len(), 50);
     assert_eq!(reply.tracks[0].spotify_id.as_deref(), Some(GLASS_HARBOUR));
-    assert_eq!(reply.downloaded, Some(vec![]));
 }
 
 #[tokio::test]
@@ -101,29 +98,6 @@ async fn playlist_tracks_reports_an_unknown_playlist_as_not_found() {
         .unwrap_err();
 
     assert_eq!(service_error_code(&error), 404);
-}
-
-#[tokio::test]
-async fn a_completed_spotify_download_marks_the_playlist_track_downloaded() {
-    let app = spawn_app().await;
-    let before = app.playlist(DEMO_PLAYLIST).await.unwrap();
-    assert_eq!(before.downloaded, Some(vec![]));
-
-    app.publish_completed("library", DEMO_PLAYLIST, SECOND_DEMO_TRACK)
-        .await;
-    app.publish_completed(
-        "spotify",
-        &format!("spotify:playlist:{DEMO_PLAYLIST}"),
-        GLASS_HARBOUR,
-    )
-    .await;
-    let after = app
-        .wait_for_playlist(DEMO_PLAYLIST, |reply| {
-            reply.downloaded.as_ref().is_some_and(|ids| !ids.is_empty())
-        })
-        .await;
-
-    assert_eq!(after.downloaded, Some(vec![GLASS_HARBOUR.to_owned()]));
 }
 
 #[tokio::test]
