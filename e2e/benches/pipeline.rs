@@ -1,8 +1,10 @@
 //! The pipeline under load, on real nats-servers. Run with `make bench`.
 //!
 //! 1. Orchestration overhead: jobs one at a time through modules that answer at once, against
-//!    the bare cost of the same messages (request/replies and JetStream publishes) measured in
-//!    the same run.
+//!    the bare cost of the same messages (request/replies and JetStream publishes) sent as one
+//!    sequence. A job and a bare sequence take turns, over `BENCH_ROUNDS` rounds (7) of
+//!    `BENCH_ROUND_JOBS` (50) of each, so that noise from other work on the machine falls on
+//!    both alike; the headline is the median of the per-round ratios, with their spread.
 //! 2. Throughput: `BENCH_JOBS` (1,000) jobs from free-text queries through every real module
 //!    and the sandbox in fast mode: jobs/s and p50/p99 job latency.
 //! 3. Memory: the router binary with `BENCH_QUEUED` (10,000) jobs queued: its peak RSS.
@@ -14,9 +16,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 use soulspot_bus::testing::NatsServer;
+use soulspot_bus::testing::bench::{Samples, Table, env_or, per_round};
 use soulspot_bus::{MessageContext, NatsSettings, request_bytes};
 use soulspot_e2e::{Stack, StackOptions, instant};
 use soulspot_router::{Application, RouterSettings};
@@ -25,32 +27,29 @@ use soulspot_router::{Application, RouterSettings};
 /// routed requests: download.track, enrich.metadata, import.track, notify.track_ready;
 /// JetStream publishes: 12 job-state writes, the queue entry, the download outcome, and the
 /// events download.completed.for_source and pipeline.completed.
-const REQUESTS_PER_JOB: f64 = 4.0;
-const PUBLISHES_PER_JOB: f64 = 16.0;
-const OVERHEAD_JOBS: usize = 300;
-const BARE_SAMPLES: usize = 2_000;
+const REQUESTS_PER_JOB: usize = 4;
+const PUBLISHES_PER_JOB: usize = 16;
+const WARMUP_JOBS: usize = 20;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let rounds: usize = env_or("BENCH_ROUNDS", 7).max(1);
+    let jobs_per_round: usize = env_or("BENCH_ROUND_JOBS", 50).max(1);
     let jobs: usize = env_or("BENCH_JOBS", 1_000);
     let queued: usize = env_or("BENCH_QUEUED", 10_000);
-    orchestration_overhead().await?;
+    orchestration_overhead(rounds, jobs_per_round).await?;
     throughput(jobs).await?;
     router_memory(queued).await
 }
 
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default)
+/// One job's figures, or the bare messages', in one round.
+struct Round {
+    job_p50_us: f64,
+    job_p99_us: f64,
+    bare_p50_us: f64,
 }
 
-fn micros(histogram: &Histogram<u64>, quantile: f64) -> f64 {
-    histogram.value_at_quantile(quantile) as f64 / 1_000.0
-}
-
-async fn orchestration_overhead() -> anyhow::Result<()> {
+async fn orchestration_overhead(rounds: usize, jobs_per_round: usize) -> anyhow::Result<()> {
     let server = NatsServer::start()?;
     let nats = NatsSettings {
         url: server.url(),
@@ -61,19 +60,83 @@ async fn orchestration_overhead() -> anyhow::Result<()> {
     let mut settings = RouterSettings::default();
     settings.service.nats = nats.clone();
     let application = Application::build(settings).await?;
-    let url = format!("http://{}/api/downloads", application.address());
+    let mut job = OneJob {
+        http: reqwest::Client::new(),
+        url: format!("http://{}/api/downloads", application.address()),
+        finished: client.subscribe("soulspot.events.*.pipeline.>").await?,
+        submitted: 0,
+    };
     tokio::spawn(application.run_until_stopped(std::future::pending()));
-    let http = reqwest::Client::new();
-    let mut finished = client.subscribe("soulspot.events.*.pipeline.>").await?;
+    let bare = BareMessages::new(client);
 
-    let mut job_latency = Histogram::<u64>::new(3)?;
-    for n in 0..OVERHEAD_JOBS {
-        let started = Instant::now();
-        let body = json!({"track": {"title": format!("Song {n}"), "artist": "Bench"}});
-        let reply: Value = http.post(&url).json(&body).send().await?.json().await?;
+    for _ in 0..WARMUP_JOBS {
+        job.run().await?;
+        bare.send().await?;
+    }
+    let mut results = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let mut jobs = Samples::with_capacity(jobs_per_round);
+        let mut messages = Samples::with_capacity(jobs_per_round);
+        for n in 0..jobs_per_round {
+            // Take turns at going first, so neither always runs in the other's wake.
+            if n % 2 == 0 {
+                jobs.time(job.run()).await?;
+                messages.time(bare.send()).await?;
+            } else {
+                messages.time(bare.send()).await?;
+                jobs.time(job.run()).await?;
+            }
+        }
+        results.push(Round {
+            job_p50_us: jobs.percentile_us(0.5),
+            job_p99_us: jobs.percentile_us(0.99),
+            bare_p50_us: messages.percentile_us(0.5),
+        });
+    }
+
+    let ratio = per_round(&results, |round| round.job_p50_us / round.bare_p50_us);
+    let job_p50 = per_round(&results, |round| round.job_p50_us);
+    let job_p99 = per_round(&results, |round| round.job_p99_us);
+    let bare_p50 = per_round(&results, |round| round.bare_p50_us);
+    println!(
+        "== orchestration overhead: {rounds} rounds × {jobs_per_round} jobs one at a time (instant modules), \
+         each beside the bare messages of a job ({REQUESTS_PER_JOB} request/replies + {PUBLISHES_PER_JOB} publishes)"
+    );
+    print!(
+        "{}",
+        Table::of_figures()
+            .figure("overhead/bare at p50", &ratio, 2, "≤ 3")
+            .figure("job latency p50 µs", &job_p50, 0, "")
+            .figure("job latency p99 µs", &job_p99, 0, "")
+            .figure("bare messages p50 µs", &bare_p50, 0, "")
+    );
+    Ok(())
+}
+
+/// Submits one download over HTTP and waits for its pipeline to complete.
+struct OneJob {
+    http: reqwest::Client,
+    url: String,
+    finished: async_nats::Subscriber,
+    submitted: usize,
+}
+
+impl OneJob {
+    async fn run(&mut self) -> anyhow::Result<()> {
+        self.submitted += 1;
+        let body =
+            json!({"track": {"title": format!("Song {}", self.submitted), "artist": "Bench"}});
+        let reply: Value = self
+            .http
+            .post(&self.url)
+            .json(&body)
+            .send()
+            .await?
+            .json()
+            .await?;
         let job_id = reply["job_id"].as_str().unwrap_or_default().to_owned();
         loop {
-            let message = tokio::time::timeout(Duration::from_secs(10), finished.next())
+            let message = tokio::time::timeout(Duration::from_secs(10), self.finished.next())
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("event subscription ended"))?;
             let event: Value = serde_json::from_slice(&message.payload)?;
@@ -82,68 +145,52 @@ async fn orchestration_overhead() -> anyhow::Result<()> {
                     event["event_type"] == "pipeline.completed",
                     "job failed: {event}"
                 );
-                break;
+                return Ok(());
             }
         }
-        job_latency.record(started.elapsed().as_nanos() as u64)?;
     }
-
-    let mut request_reply = Histogram::<u64>::new(3)?;
-    let payload = json!({"file": {"file_id": "f", "path": "/downloads/a.flac", "size": 1, "format": "flac"}, "track": {"title": "t", "artist": "a"}});
-    let payload = bytes_of(&payload);
-    for _ in 0..BARE_SAMPLES {
-        let started = Instant::now();
-        request_bytes(
-            &client,
-            "soulspot.instant.import.track",
-            payload.clone(),
-            &MessageContext::default(),
-            Duration::from_secs(5),
-        )
-        .await?;
-        request_reply.record(started.elapsed().as_nanos() as u64)?;
-    }
-    let jetstream = async_nats::jetstream::new(client.clone());
-    let mut publish = Histogram::<u64>::new(3)?;
-    for n in 0..BARE_SAMPLES {
-        let started = Instant::now();
-        jetstream
-            .publish(
-                "soulspot.events.bench.noise",
-                format!("{{\"n\":{n}}}").into(),
-            )
-            .await?
-            .await?;
-        publish.record(started.elapsed().as_nanos() as u64)?;
-    }
-    let bare =
-        REQUESTS_PER_JOB * micros(&request_reply, 0.5) + PUBLISHES_PER_JOB * micros(&publish, 0.5);
-    let overhead = micros(&job_latency, 0.5);
-    println!("== orchestration overhead ({OVERHEAD_JOBS} jobs, one at a time, instant modules)");
-    println!(
-        "job latency           p50 {:>9.0} µs   p99 {:>9.0} µs",
-        overhead,
-        micros(&job_latency, 0.99)
-    );
-    println!(
-        "request/reply         p50 {:>9.0} µs   p99 {:>9.0} µs",
-        micros(&request_reply, 0.5),
-        micros(&request_reply, 0.99)
-    );
-    println!(
-        "jetstream publish     p50 {:>9.0} µs   p99 {:>9.0} µs",
-        micros(&publish, 0.5),
-        micros(&publish, 0.99)
-    );
-    println!(
-        "bare message cost per job ({REQUESTS_PER_JOB} req/reply + {PUBLISHES_PER_JOB} publishes): {bare:.0} µs; overhead / bare = {:.2} (target ≤ 3)",
-        overhead / bare
-    );
-    Ok(())
 }
 
-fn bytes_of(value: &Value) -> bytes::Bytes {
-    bytes::Bytes::from(value.to_string())
+/// The messages a job costs, without the pipeline: request/replies to the instant import and
+/// acknowledged JetStream publishes, one after another.
+struct BareMessages {
+    client: async_nats::Client,
+    jetstream: async_nats::jetstream::Context,
+    payload: bytes::Bytes,
+}
+
+impl BareMessages {
+    fn new(client: async_nats::Client) -> Self {
+        let payload = json!({"file": {"file_id": "f", "path": "/downloads/a.flac", "size": 1, "format": "flac"}, "track": {"title": "t", "artist": "a"}});
+        Self {
+            jetstream: async_nats::jetstream::new(client.clone()),
+            client,
+            payload: bytes::Bytes::from(payload.to_string()),
+        }
+    }
+
+    async fn send(&self) -> anyhow::Result<()> {
+        for _ in 0..REQUESTS_PER_JOB {
+            request_bytes(
+                &self.client,
+                "soulspot.instant.import.track",
+                self.payload.clone(),
+                &MessageContext::default(),
+                Duration::from_secs(5),
+            )
+            .await?;
+        }
+        for n in 0..PUBLISHES_PER_JOB {
+            self.jetstream
+                .publish(
+                    "soulspot.events.bench.noise",
+                    format!("{{\"n\":{n}}}").into(),
+                )
+                .await?
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 async fn throughput(jobs: usize) -> anyhow::Result<()> {
@@ -171,10 +218,10 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
         let job_id = stack.submit(&json!({ "track": track })).await?;
         submitted.insert(job_id, Instant::now());
     }
-    let mut latency = Histogram::<u64>::new(3)?;
+    let mut latency = Samples::with_capacity(jobs);
     let mut failed = 0;
     let mut reasons: HashMap<String, usize> = HashMap::new();
-    while latency.len() + failed < jobs as u64 {
+    while latency.len() + failed < jobs {
         let message = tokio::time::timeout(Duration::from_secs(120), finished.next())
             .await?
             .ok_or_else(|| anyhow::anyhow!("event subscription ended"))?;
@@ -186,7 +233,7 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
             continue;
         };
         if event["event_type"] == "pipeline.completed" {
-            latency.record(sent.elapsed().as_nanos() as u64)?;
+            latency.record(sent.elapsed());
         } else {
             failed += 1;
             let reason = event["data"]["reason"].as_str().unwrap_or_default();
@@ -207,8 +254,8 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
     );
     println!(
         "job latency           p50 {:>9.1} ms   p99 {:>9.1} ms",
-        micros(&latency, 0.5) / 1_000.0,
-        micros(&latency, 0.99) / 1_000.0
+        latency.percentile_us(0.5) / 1_000.0,
+        latency.percentile_us(0.99) / 1_000.0
     );
     for (reason, count) in &reasons {
         println!("  failed ×{count}: {reason}");
@@ -247,16 +294,12 @@ fn synthetic_catalog(jobs: usize) -> anyhow::Result<(soulspot_sandbox::Catalog, 
 }
 
 async fn router_memory(queued: usize) -> anyhow::Result<()> {
-    let binary = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../target/release/soulspot-router"
-    );
-    if !std::path::Path::new(binary).exists() {
+    let Some(binary) = release_binary("soulspot-router") else {
         println!(
             "== router memory: skipped, build it first (cargo build --release -p soulspot-router)"
         );
         return Ok(());
-    }
+    };
     let server = NatsServer::start()?;
     let nats = NatsSettings {
         url: server.url(),
@@ -334,4 +377,12 @@ async fn router_memory(queued: usize) -> anyhow::Result<()> {
     router.kill()?;
     router.wait()?;
     Ok(())
+}
+
+/// A binary of the release build this bench belongs to (the bench runs from `<target>/release/deps`,
+/// wherever `CARGO_TARGET_DIR` puts it), if it has been built.
+fn release_binary(name: &str) -> Option<std::path::PathBuf> {
+    let bench = std::env::current_exe().ok()?;
+    let binary = bench.parent()?.parent()?.join(name);
+    binary.exists().then_some(binary)
 }

@@ -1,8 +1,10 @@
-//! Test support: a real `nats-server` per test, and a recording bus for unit tests.
+//! Test support: a real `nats-server` per test, a recording bus for unit tests, and the
+//! benches' statistics.
 //!
 //! Integration tests never replace NATS with a fake; `RecordingBus` exists only for asserting
 //! what a unit under test published.
 
+pub mod bench;
 mod standalone;
 
 pub use standalone::{StandaloneReport, run_standalone};
