@@ -241,7 +241,7 @@ impl Router {
 
     /// `ModuleNotAvailable`, with one structured warning until the capability comes back:
     /// which modules offered the operation, and what holds each back.
-    fn not_available(&self, operation: &str) -> RouteError {
+    pub(crate) fn not_available(&self, operation: &str) -> RouteError {
         metrics::counter!("soulspot_route_unavailable_total", "operation" => operation.to_owned())
             .increment(1);
         if self.registry.should_warn_missing(operation) {

@@ -42,6 +42,11 @@ impl Route for Router {
             return true;
         }
         registry.refresh(limit).await;
-        !registry.candidates(operation).is_empty()
+        if registry.candidates(operation).is_empty() {
+            // Warns, once per outage, with the modules that used to offer it and their status.
+            self.not_available(operation);
+            return false;
+        }
+        true
     }
 }

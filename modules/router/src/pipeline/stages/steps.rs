@@ -55,12 +55,12 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
     }
 
     async fn skip(&self, job: &mut Job, spec: &StepSpec) -> Result<(), Halt> {
+        // The structured warning naming the missing module and its status is the router's
+        // (`capability unavailable`), given once per outage; this line is about the job.
         tracing::warn!(
-            module = "none",
+            step = %spec.name,
             operation = %spec.operation,
-            status = "inactive",
             impact = %format!("step {} skipped for this job", spec.name),
-            action = %format!("start a module that offers {}", spec.operation),
             "optional step skipped"
         );
         let outcome = StepOutcome::Skipped("no module offers it".to_owned());
