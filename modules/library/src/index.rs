@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde::Serialize;
 use soulspot_contracts::TrackRef;
 
-use crate::text::fold;
+use soulspot_common::text::fold;
 
 /// The schema; `user_version` tells which one a file holds.
 const SCHEMA: &str = "
@@ -369,7 +369,7 @@ fn escape_like(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::words;
+    use soulspot_common::text::distinct_words;
 
     fn record(path: &str, artist: &str, title: &str, album: &str, format: &str) -> TrackRecord {
         TrackRecord {
@@ -472,13 +472,14 @@ mod tests {
         index
             .insert(&record("/m/3", "Björk", "Jóga", "Homogenic", "flac"))
             .unwrap();
-        let found = index.search(&words("sigur ros starALFUR"), 10).unwrap();
+        let search = |query: &str, limit| index.search(&distinct_words(query), limit).unwrap();
+        let found = search("sigur ros starALFUR", 10);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].title, "Starálfur");
-        assert_eq!(index.search(&words("agaetis"), 10).unwrap().len(), 2);
-        assert_eq!(index.search(&words("agaetis"), 1).unwrap().len(), 1);
-        assert!(index.search(&words("bjork halo"), 10).unwrap().is_empty());
-        assert!(index.search(&words("%"), 10).unwrap().is_empty());
+        assert_eq!(search("agaetis", 10).len(), 2);
+        assert_eq!(search("agaetis", 1).len(), 1);
+        assert!(search("bjork halo", 10).is_empty());
+        assert!(search("%", 10).is_empty());
     }
 
     #[test]

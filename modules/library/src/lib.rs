@@ -10,7 +10,6 @@ pub mod library;
 pub mod sanitize;
 pub mod settings;
 pub mod template;
-pub mod text;
 
 pub use handlers::module;
 pub use import::{ImportMetadata, ImportReply, ImportRequest, ImportStatus};

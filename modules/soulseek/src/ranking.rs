@@ -4,9 +4,10 @@
 use std::cmp::Reverse;
 use std::collections::HashSet;
 
+use soulspot_common::text::words;
 use soulspot_contracts::TrackRef;
 
-use crate::matching::{contains_phrase, path_names_artist, unwanted_variant, words};
+use crate::matching::{contains_phrase, path_names_artist, unwanted_variant};
 use crate::slskd::{SearchResponse, SharedFile};
 
 /// What acceptable files look like and which are preferred.

@@ -4,12 +4,12 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use soulspot_common::text::{fold, words};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::catalog::{Peer, PeerFile};
 use crate::state::Shared;
-use crate::text::{fold, words};
 
 /// `POST /api/v0/searches` body.
 #[derive(Debug, Deserialize)]
@@ -356,8 +356,10 @@ impl SearchTerms {
         for raw in text.split_whitespace() {
             match raw.strip_prefix('-') {
                 Some(word) => terms.excluded.extend(words(word)),
-                None if raw.starts_with('*') => terms.required.push(fold(raw)),
-                None => terms.required.extend(words(raw)),
+                None => match raw.strip_prefix('*') {
+                    Some(suffix) => terms.required.push(format!("*{}", fold(suffix))),
+                    None => terms.required.extend(words(raw)),
+                },
             }
         }
         terms
