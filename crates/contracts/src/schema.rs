@@ -92,7 +92,7 @@ pub enum ContractError {
     Yaml {
         file: &'static str,
         #[source]
-        source: serde_yaml::Error,
+        source: serde_norway::Error,
     },
     #[error("contract {file} has an invalid version: {source}")]
     Version {
@@ -271,7 +271,7 @@ impl Contracts {
         let mut events = HashMap::new();
         let mut capabilities = HashMap::new();
         for (file, text) in CONTRACT_FILES {
-            let raw: RawContract = serde_yaml::from_str(text)
+            let raw: RawContract = serde_norway::from_str(text)
                 .map_err(|source| ContractError::Yaml { file, source })?;
             let version = raw
                 .version
