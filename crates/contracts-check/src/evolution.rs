@@ -273,5 +273,5 @@ impl Contract {
 /// The one place YAML is read: a contract file as a JSON value, with the YAML crate the
 /// contracts crate uses.
 fn parse_yaml(text: &str) -> Result<Value, String> {
-    serde_yaml::from_str(text).map_err(|error| error.to_string())
+    serde_norway::from_str(text).map_err(|error| error.to_string())
 }

@@ -119,7 +119,18 @@ mod tests {
 
     #[tokio::test]
     async fn a_huge_capacity_is_not_allocated_up_front() {
-        let limiter = SlidingWindowLimiter::new(usize::MAX, Duration::from_secs(1));
-        limiter.acquire().await;
+        for capacity in [1 << 20, usize::MAX] {
+            let limiter = SlidingWindowLimiter::new(capacity, Duration::from_secs(1));
+            assert_eq!(limiter.granted.lock().await.capacity(), 0, "{capacity}");
+            limiter.acquire().await;
+            limiter.acquire().await;
+            let granted = limiter.granted.lock().await;
+            assert_eq!(granted.len(), 2, "both granted at once");
+            assert!(
+                granted.capacity() < 64,
+                "{capacity}: reserved {}",
+                granted.capacity()
+            );
+        }
     }
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::Deserialize;
+use tokio::sync::watch;
 
 /// How a peer spoils a download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -25,6 +26,8 @@ pub enum TransferFault {
 #[derive(Debug, Default)]
 pub struct Faults {
     state: Mutex<FaultState>,
+    /// `true` while every transfer is held where it is.
+    transfers_held: watch::Sender<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -75,6 +78,20 @@ impl Faults {
             remaining: requests,
             retry_after_secs,
         });
+    }
+
+    /// Holds every transfer where it is (`true`) or lets them move on (`false`): while held,
+    /// no transfer takes its next step (leaving the queue, sending bytes, completing), so a
+    /// test can observe what happens before a download can finish.
+    pub fn hold_transfers(&self, held: bool) {
+        self.transfers_held.send_replace(held);
+    }
+
+    /// Returns once transfers are not held.
+    pub(crate) async fn transfers_released(&self) {
+        let mut held = self.transfers_held.subscribe();
+        // The sender lives as long as `self`, so the wait cannot fail.
+        let _released = held.wait_for(|held| !*held).await;
     }
 
     /// Makes slskd report that it lost its Soulseek server connection (or regained it).

@@ -1,35 +1,7 @@
-//! Text normalisation shared by the emulated search engines.
+//! How well a candidate matches a wanted phrase, for the emulated search engines, on the
+//! shared text folding.
 
-/// Lowercases and strips common Latin diacritics ("Café Olé" → "cafe ole").
-pub(crate) fn fold(text: &str) -> String {
-    text.chars()
-        .flat_map(char::to_lowercase)
-        .map(fold_char)
-        .collect()
-}
-
-fn fold_char(c: char) -> char {
-    match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
-        'ç' => 'c',
-        'è' | 'é' | 'ê' | 'ë' => 'e',
-        'ì' | 'í' | 'î' | 'ï' => 'i',
-        'ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' => 'u',
-        'ý' | 'ÿ' => 'y',
-        other => other,
-    }
-}
-
-/// Folded alphanumeric words of `text`.
-pub(crate) fn words(text: &str) -> Vec<String> {
-    fold(text)
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
+use soulspot_common::text::words;
 
 /// How well `candidate` matches the phrase `wanted`, both folded: 1.0 when equal,
 /// between 0.6 and 0.9 when it contains every wanted word (more extra words, lower),
@@ -55,12 +27,6 @@ pub(crate) fn similarity(wanted: &str, candidate: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn folds_diacritics_and_case() {
-        assert_eq!(fold("Café Olé"), "cafe ole");
-        assert_eq!(words("Déjà Vu à Paris!"), ["deja", "vu", "a", "paris"]);
-    }
 
     #[test]
     fn exact_titles_outrank_variants() {

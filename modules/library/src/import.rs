@@ -3,9 +3,10 @@
 
 use std::fs;
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
 
+use soulspot_common::paths::{self, ContainmentError};
 use soulspot_contracts::payloads::{ImportTrackReply, ImportTrackRequest};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -141,28 +142,23 @@ impl Library {
 
     /// The source, symlinks resolved, once it is known to be a file inside `downloads_dir`.
     fn checked_source(&self, raw: &str) -> Result<PathBuf, ImportError> {
-        let outside = || ImportError::SourceOutsideDownloads(raw.to_owned());
-        let path = Path::new(raw);
-        let climbs = path.components().any(|part| part == Component::ParentDir);
-        if climbs || !path.starts_with(&self.section.downloads_dir) {
-            return Err(outside());
-        }
-        let downloads = fs::canonicalize(&self.section.downloads_dir).map_err(|source| {
-            ImportError::DownloadsUnavailable {
-                path: self.section.downloads_dir.clone(),
-                source,
-            }
-        })?;
-        let resolved = fs::canonicalize(path).map_err(|error| match error.kind() {
-            io::ErrorKind::NotFound => ImportError::SourceMissing(raw.to_owned()),
-            _ => ImportError::Io {
-                action: "resolve the source",
-                source: error,
-            },
-        })?;
-        if !resolved.starts_with(&downloads) {
-            return Err(outside());
-        }
+        let resolved = paths::canonical_inside(Path::new(raw), &self.section.downloads_dir)
+            .map_err(|error| match error {
+                ContainmentError::Outside { .. } => {
+                    ImportError::SourceOutsideDownloads(raw.to_owned())
+                }
+                ContainmentError::FolderUnavailable { folder, source } => {
+                    ImportError::DownloadsUnavailable {
+                        path: folder,
+                        source,
+                    }
+                }
+                ContainmentError::Missing(_) => ImportError::SourceMissing(raw.to_owned()),
+                ContainmentError::Unresolvable { source, .. } => ImportError::Io {
+                    action: "resolve the source",
+                    source,
+                },
+            })?;
         if !resolved.is_file() {
             return Err(ImportError::SourceNotAFile(raw.to_owned()));
         }
@@ -214,7 +210,7 @@ impl Library {
             return Err(error.into());
         }
         if !overwrites
-            && held_path.starts_with(&self.root)
+            && paths::is_inside(&held_path, &self.root)
             && let Err(error) = fs::remove_file(&held_path)
         {
             tracing::warn!(path = %held_path.display(), %error, "replaced file not removed");
@@ -229,7 +225,7 @@ impl Library {
         let folder = planned.parent().ok_or_else(unsafe_destination)?;
         fs::create_dir_all(folder).map_err(io_error("create the album folder"))?;
         let resolved = fs::canonicalize(folder).map_err(io_error("resolve the album folder"))?;
-        if resolved.starts_with(&self.root) {
+        if paths::is_inside(&resolved, &self.root) {
             Ok(())
         } else {
             Err(unsafe_destination())

@@ -11,7 +11,6 @@ pub mod library;
 pub mod sanitize;
 pub mod settings;
 pub mod template;
-pub mod text;
 
 pub use app::{Application, LibraryModule};
 pub use import::{ImportMetadata, ImportReply, ImportRequest, ImportStatus};

@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use soulspot_common::text::distinct_words;
 use soulspot_contracts::TrackRef;
 use soulspot_contracts::payloads::LibraryStatsReply;
 
 use crate::index::{DuplicateKey, Index, IndexError, TrackRecord};
 use crate::settings::LibrarySection;
 use crate::template::{PathTemplate, TemplateError};
-use crate::text::words;
 
 /// Why the library could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +68,7 @@ impl Library {
     /// Tracks matching every word of `query` in artist, title or album, case- and
     /// diacritic-insensitively.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<TrackRef>, IndexError> {
-        let found = self.index.search(&words(query), limit)?;
+        let found = self.index.search(&distinct_words(query), limit)?;
         Ok(found.into_iter().map(track_ref).collect())
     }
 

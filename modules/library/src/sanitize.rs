@@ -3,6 +3,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use soulspot_common::paths::is_inside;
+
 /// What replaces every character a file name must not hold.
 const REPLACEMENT: char = '_';
 
@@ -75,13 +77,7 @@ pub fn join_inside(root: &Path, components: &[String]) -> Option<PathBuf> {
         }
         path.push(component);
     }
-    let stays_inside = path.starts_with(root)
-        && path.strip_prefix(root).is_ok_and(|relative| {
-            relative
-                .components()
-                .all(|c| matches!(c, Component::Normal(_)))
-        });
-    stays_inside.then_some(path)
+    is_inside(&path, root).then_some(path)
 }
 
 fn is_forbidden(c: char) -> bool {

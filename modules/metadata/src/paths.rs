@@ -1,8 +1,9 @@
 //! Where a request's file may be: only inside the downloads volume. The path is resolved
 //! (symlinks, `..`) before the check, so no spelling of a path escapes the directory.
 
-use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+
+use soulspot_common::paths::{ContainmentError, canonical_inside};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PathError {
@@ -29,44 +30,25 @@ pub enum PathError {
 /// The real path of `requested` (relative paths are taken from `downloads_dir`), provided it
 /// names a regular file inside `downloads_dir`.
 pub fn resolve_inside(downloads_dir: &Path, requested: &str) -> Result<PathBuf, PathError> {
-    let root =
-        downloads_dir
-            .canonicalize()
-            .map_err(|source| PathError::DownloadsDirUnavailable {
-                path: downloads_dir.to_owned(),
-                source,
-            })?;
     let joined = downloads_dir.join(requested);
-    let resolved = match joined.canonicalize() {
-        Ok(resolved) => resolved,
-        // Say "outside" rather than "missing" for foreign paths: existence there is no one's business.
-        Err(_) if !is_lexically_inside(&joined, downloads_dir, &root) => {
-            return Err(PathError::OutsideDownloads(requested.to_owned()));
-        }
-        Err(error) if error.kind() == ErrorKind::NotFound => {
-            return Err(PathError::Missing(requested.to_owned()));
-        }
-        Err(source) => {
-            return Err(PathError::Unreadable {
-                path: requested.to_owned(),
+    let resolved = canonical_inside(&joined, downloads_dir).map_err(|error| match error {
+        ContainmentError::FolderUnavailable { folder, source } => {
+            PathError::DownloadsDirUnavailable {
+                path: folder,
                 source,
-            });
+            }
         }
-    };
-    if !resolved.starts_with(&root) {
-        return Err(PathError::OutsideDownloads(requested.to_owned()));
-    }
+        ContainmentError::Outside { .. } => PathError::OutsideDownloads(requested.to_owned()),
+        ContainmentError::Missing(_) => PathError::Missing(requested.to_owned()),
+        ContainmentError::Unresolvable { source, .. } => PathError::Unreadable {
+            path: requested.to_owned(),
+            source,
+        },
+    })?;
     if !resolved.is_file() {
         return Err(PathError::NotAFile(requested.to_owned()));
     }
     Ok(resolved)
-}
-
-fn is_lexically_inside(path: &Path, downloads_dir: &Path, root: &Path) -> bool {
-    let has_parent_step = path
-        .components()
-        .any(|component| component == std::path::Component::ParentDir);
-    !has_parent_step && (path.starts_with(downloads_dir) || path.starts_with(root))
 }
 
 #[cfg(test)]

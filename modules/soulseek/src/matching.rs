@@ -1,5 +1,7 @@
-//! Text matching of peers' file paths against a wanted track: folding, word-boundary
-//! phrase matching, and detection of variants (remix, live, edit...) the track is not.
+//! Text matching of peers' file paths against a wanted track: word-boundary phrase matching
+//! on the shared folding, and detection of variants (remix, live, edit...) the track is not.
+
+use soulspot_common::text::words;
 
 /// Words in a bracketed or dashed part of a file name that make it another recording.
 const VARIANT_WORDS: [&str; 22] = [
@@ -26,59 +28,6 @@ const VARIANT_WORDS: [&str; 22] = [
     "nightcore",
     "acapella",
 ];
-
-/// Lowercases and strips diacritics of Latin letters ("Zoë Mercier" → "zoe mercier").
-pub fn fold(text: &str) -> String {
-    let mut folded = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        match base_letters(c) {
-            Some(letters) => folded.push_str(letters),
-            None => folded.push(c),
-        }
-    }
-    folded
-}
-
-/// The base letter(s) of a lowercase Latin letter with a diacritic; Latin-1 and Latin
-/// Extended-A cover the names peers share.
-fn base_letters(c: char) -> Option<&'static str> {
-    let letters = match c {
-        'à'..='å' | 'ā' | 'ă' | 'ą' => "a",
-        'æ' => "ae",
-        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
-        'ď' | 'đ' | 'ð' => "d",
-        'è'..='ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
-        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
-        'ĥ' | 'ħ' => "h",
-        'ì'..='ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
-        'ĵ' => "j",
-        'ķ' => "k",
-        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
-        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
-        'ò'..='ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
-        'œ' => "oe",
-        'ŕ' | 'ŗ' | 'ř' => "r",
-        'ś' | 'ŝ' | 'ş' | 'š' => "s",
-        'ß' => "ss",
-        'ţ' | 'ť' | 'ŧ' => "t",
-        'þ' => "th",
-        'ù'..='ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
-        'ŵ' => "w",
-        'ý' | 'ÿ' | 'ŷ' => "y",
-        'ź' | 'ż' | 'ž' => "z",
-        _ => return None,
-    };
-    Some(letters)
-}
-
-/// Folded alphanumeric words of `text`; everything else separates words.
-pub fn words(text: &str) -> Vec<String> {
-    fold(text)
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
 
 /// Whether `phrase`'s words appear in `text`'s words, consecutively and whole.
 pub fn contains_phrase(text: &[String], phrase: &[String]) -> bool {
@@ -145,20 +94,6 @@ fn qualifier_parts(stem: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn owned(items: &[&str]) -> Vec<String> {
-        items.iter().map(|item| (*item).to_owned()).collect()
-    }
-
-    #[test]
-    fn folds_case_and_diacritics() {
-        assert_eq!(fold("Zoë Mercier — Café Olé"), "zoe mercier — cafe ole");
-        assert_eq!(
-            words("Déjà Vu à Paris!"),
-            owned(&["deja", "vu", "a", "paris"])
-        );
-        assert_eq!(words("Straße Œuvre"), owned(&["strasse", "oeuvre"]));
-    }
 
     #[test]
     fn phrases_match_on_word_boundaries_only() {

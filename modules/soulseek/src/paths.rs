@@ -2,7 +2,9 @@
 //! `<downloads_dir>/<last remote directory>/<file name>`. Peers' paths are untrusted, so a
 //! path that would leave `downloads_dir` is refused rather than repaired.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+use soulspot_common::paths::is_inside;
 
 /// A remote filename that cannot be mapped safely into the downloads directory.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,12 +28,7 @@ pub fn local_path(downloads_dir: &Path, remote: &str) -> Result<PathBuf, UnsafeP
     let directory = safe_component(directory).map_err(refuse)?;
     let file_name = safe_component(file_name).map_err(refuse)?;
     let path = downloads_dir.join(directory).join(file_name);
-    let stays_inside = path.strip_prefix(downloads_dir).is_ok_and(|relative| {
-        relative
-            .components()
-            .all(|part| matches!(part, Component::Normal(_)))
-    });
-    if !stays_inside {
+    if !is_inside(&path, downloads_dir) {
         return Err(refuse("it would leave the downloads directory"));
     }
     Ok(path)

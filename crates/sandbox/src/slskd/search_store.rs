@@ -4,12 +4,12 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use soulspot_common::text::{fold, words};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::catalog::{Peer, PeerFile};
 use crate::state::Shared;
-use crate::text::{fold, words};
 
 /// `POST /api/v0/searches` body.
 #[derive(Debug, Deserialize)]
@@ -356,8 +356,10 @@ impl SearchTerms {
         for raw in text.split_whitespace() {
             match raw.strip_prefix('-') {
                 Some(word) => terms.excluded.extend(words(word)),
-                None if raw.starts_with('*') => terms.required.push(fold(raw)),
-                None => terms.required.extend(words(raw)),
+                None => match raw.strip_prefix('*') {
+                    Some(suffix) => terms.required.push(format!("*{}", fold(suffix))),
+                    None => terms.required.extend(words(raw)),
+                },
             }
         }
         terms
@@ -380,22 +382,4 @@ impl SearchTerms {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn terms_match_words_anywhere_in_the_path() {
-        let terms = SearchTerms::parse("aurora lane glass harbour");
-        assert!(terms.matches(r"@@music\Aurora Lane\Northern Lights\01 - Glass Harbour.flac"));
-        assert!(!terms.matches(r"@@music\Aurora Lane\Northern Lights\02 - Northern Lights.flac"));
-    }
-
-    #[test]
-    fn wildcards_and_exclusions_apply() {
-        let terms = SearchTerms::parse("*eatles morning -live");
-        assert!(terms.matches(r"@@m\Beatles Tribute Orchestra\01 - Morning Tide.flac"));
-        assert!(!terms.matches(r"@@m\Beatles Tribute Orchestra\01 - Morning Tide (Live).flac"));
-        assert!(!terms.is_blocked(&[]));
-        assert!(SearchTerms::parse("beatles tide").is_blocked(&["beatles".to_owned()]));
-    }
-}
+mod tests;

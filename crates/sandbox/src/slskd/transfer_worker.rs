@@ -168,14 +168,17 @@ impl Worker {
         }
     }
 
-    /// Sleeps; `false` when cancelled, removed, or the sandbox stops.
+    /// Sleeps, then waits while the faults hold transfers; `false` when cancelled, removed,
+    /// or the sandbox stops.
     async fn pause(&mut self, duration: Duration) -> bool {
         let mut shutdown = self.state.shared.shutdown.clone();
+        let faults = Arc::clone(&self.state.shared.faults);
         let sleep = async {
             if duration == Duration::MAX {
                 std::future::pending::<()>().await;
             }
             tokio::time::sleep(duration).await;
+            faults.transfers_released().await;
         };
         tokio::select! {
             () = sleep => true,

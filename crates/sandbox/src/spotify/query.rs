@@ -1,7 +1,9 @@
 //! Parsing Spotify's search query syntax: `track:"Title" artist:Name isrc:XYZ free text`.
 
+use soulspot_common::text::words;
+
 use crate::catalog::{Album, Artist, Track};
-use crate::text::{similarity, words};
+use crate::text::similarity;
 
 /// A field filter of the `q` parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

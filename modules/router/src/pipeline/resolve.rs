@@ -4,6 +4,7 @@
 //! track whose title and artist words all appear in the query is the one asked for. Ties keep
 //! the provider's order.
 
+use soulspot_common::text::words;
 use soulspot_contracts::TrackRef;
 
 /// The best of `tracks` for `query`, or `None` when there are none.
@@ -21,13 +22,6 @@ pub fn best_match(query: &str, tracks: Vec<TrackRef>) -> Option<TrackRef> {
         }
     }
     best.map(|(_, track)| track)
-}
-
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
-        .collect()
 }
 
 #[cfg(test)]
@@ -60,6 +54,16 @@ mod tests {
         ];
         let chosen = best_match("Aurora Lane – Glass Harbour", results).unwrap();
         assert_eq!(chosen.title, "Glass Harbour");
+    }
+
+    #[test]
+    fn a_query_without_diacritics_names_the_title_and_artist_that_have_them() {
+        let results = vec![
+            track("Deja Vu", "Various Artists"),
+            track("Déjà Vu", "Beyoncé"),
+        ];
+        let chosen = best_match("Beyonce deja vu", results).unwrap();
+        assert_eq!(chosen.artist, "Beyoncé");
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub enum SpecError {
         source: std::io::Error,
     },
     #[error("invalid pipeline spec: {0}")]
-    Parse(#[from] serde_yaml::Error),
+    Parse(#[from] serde_norway::Error),
     #[error("pipeline step `{step}` names unknown operation `{operation}`")]
     UnknownOperation { step: String, operation: String },
     #[error("pipeline step name `{0}` is used twice")]
@@ -96,7 +96,7 @@ impl PipelineSpec {
     }
 
     pub fn parse(text: &str) -> Result<Self, SpecError> {
-        let spec: PipelineSpec = serde_yaml::from_str(text)?;
+        let spec: PipelineSpec = serde_norway::from_str(text)?;
         let contracts =
             soulspot_contracts::contracts().map_err(|violation| SpecError::UnknownOperation {
                 step: "*".to_owned(),

@@ -2,7 +2,6 @@
 //! real nats-server, counts its calls, and behaves as a test asks.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,6 +37,16 @@ impl Tally {
         *count
     }
 
+    /// Counts `job_id` unless it is counted already, in one step; whether it was new.
+    fn add_if_new(&self, job_id: &str) -> bool {
+        let mut counts = self.0.lock().unwrap();
+        if counts.contains_key(job_id) {
+            return false;
+        }
+        counts.insert(job_id.to_owned(), 1);
+        true
+    }
+
     pub fn of(&self, job_id: &str) -> usize {
         self.0.lock().unwrap().get(job_id).copied().unwrap_or(0)
     }
@@ -45,17 +54,25 @@ impl Tally {
     pub fn jobs(&self) -> usize {
         self.0.lock().unwrap().len()
     }
+
+    /// Counts of all jobs together.
+    pub fn total(&self) -> usize {
+        self.0.lock().unwrap().values().sum()
+    }
 }
 
 #[derive(Default)]
 pub struct Counters {
     pub downloads: Tally,
-    /// Imports performed (the first call per job); later calls answer `already_imported`.
+    /// Every `import.track` call, per job id.
+    pub import_calls: Tally,
+    /// Effective imports: calls that filed a track, per job id (jobs without one count under
+    /// [`NO_JOB_ID`]). Like the real library, the fake is idempotent by job id: a call for a job
+    /// id it has filed answers `already_imported` and files nothing; a call without a job id
+    /// always files.
     pub imports: Tally,
-    pub import_calls: AtomicUsize,
-    /// Notifications sent (the first call per job, as the real module deduplicates by job).
+    /// Every `notify.track_ready` call, per job id.
     pub notifications: Tally,
-    pub notification_calls: AtomicUsize,
     /// `artist/title` of every imported track, for `library.contains`.
     pub library: Mutex<std::collections::HashSet<String>>,
 }
@@ -68,6 +85,9 @@ fn library_key(track: &Value) -> String {
     )
     .to_lowercase()
 }
+
+/// Where [`Counters`] count the calls that carry no job id.
+pub const NO_JOB_ID: &str = "(no job id)";
 
 pub async fn start_search(app: &TestApp) -> RunningModule {
     let capability = Capability::new(
@@ -219,26 +239,35 @@ pub async fn start_library(app: &TestApp, counters: Arc<Counters>) -> RunningMod
     let capability = Capability::new("import.track", 10, move |_: CallContext, request: Value| {
         let counters = counters.clone();
         async move {
-            counters.import_calls.fetch_add(1, Ordering::SeqCst);
+            let job_id = request["job_id"].as_str().map(str::to_owned);
             counters
-                .library
-                .lock()
-                .unwrap()
-                .insert(library_key(&request["track"]));
-            let job_id = request["job_id"].as_str().unwrap_or_default().to_owned();
+                .import_calls
+                .add(job_id.as_deref().unwrap_or(NO_JOB_ID));
+            let files = match &job_id {
+                Some(job_id) => counters.imports.add_if_new(job_id),
+                None => {
+                    counters.imports.add(NO_JOB_ID);
+                    true
+                }
+            };
+            if files {
+                counters
+                    .library
+                    .lock()
+                    .unwrap()
+                    .insert(library_key(&request["track"]));
+            }
+            let job_id = job_id.unwrap_or_default();
             let album = request["metadata"]["album"]
                 .as_str()
                 .unwrap_or("Unknown Album")
                 .to_owned();
             let path = format!("/music/Massive Attack/{album}/{job_id}.flac");
-            let status = if counters.imports.of(&job_id) == 0 {
+            let status = if files {
                 "imported"
             } else {
                 "already_imported"
             };
-            if status == "imported" {
-                counters.imports.add(&job_id);
-            }
             Ok::<_, ServiceError>(json!({"status": status, "path": path}))
         }
     });
@@ -255,10 +284,11 @@ pub async fn start_library(app: &TestApp, counters: Arc<Counters>) -> RunningMod
 
 /// A library whose import always answers 503 (transient), counting every call.
 pub async fn start_broken_library(app: &TestApp, counters: Arc<Counters>) -> RunningModule {
-    let capability = Capability::new("import.track", 10, move |_: CallContext, _: Value| {
+    let capability = Capability::new("import.track", 10, move |_: CallContext, request: Value| {
         let counters = counters.clone();
         async move {
-            counters.import_calls.fetch_add(1, Ordering::SeqCst);
+            let job_id = request["job_id"].as_str().unwrap_or(NO_JOB_ID);
+            counters.import_calls.add(job_id);
             Err::<Value, _>(ServiceError::unavailable("library database is locked"))
         }
     });

@@ -62,7 +62,14 @@ async fn a_module_that_stops_answering_is_inactive_within_two_health_intervals()
 
 #[tokio::test]
 async fn a_graceful_stop_is_seen_at_once_through_the_announcement() {
-    let app = spawn_app().await;
+    // No poll falls inside the wait: the module's up announcement triggers one poll, the
+    // next is a minute later, so only the stop announcement can mark the module inactive.
+    let poll_interval = Duration::from_secs(60);
+    let wait = HEALTH_INTERVAL;
+    let app = helpers::spawn_app_with(|settings| {
+        settings.router.health_interval_ms = poll_interval.as_millis() as u64;
+    })
+    .await;
     let alpha = app
         .start_search_provider("alpha", 10, Behaviour::Answer, &[])
         .await;
@@ -70,8 +77,7 @@ async fn a_graceful_stop_is_seen_at_once_through_the_announcement() {
 
     alpha.module.stop(Duration::from_secs(1)).await;
 
-    app.wait_for_status("alpha", "inactive", HEALTH_INTERVAL)
-        .await;
+    app.wait_for_status("alpha", "inactive", wait).await;
 }
 
 #[tokio::test]

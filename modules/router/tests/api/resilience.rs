@@ -4,7 +4,6 @@
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::json;
@@ -131,14 +130,25 @@ async fn jobs_in_flight_when_the_router_is_killed_all_complete_after_restart_exa
     wait_until_ready(&http, &bind).await;
     wait_for_all(&app, &ids).await;
 
-    assert_eq!(counters.imports.jobs(), JOBS);
-    assert_eq!(counters.notifications.jobs(), JOBS);
+    // A job redelivered after the kill may call `import.track` again (the first run's
+    // call can have been answered after the router died). A duplicate is prevented by the
+    // library, not by the router: import is idempotent by job id, so a repeated call with the
+    // job's id answers `already_imported` and files nothing. The fake behaves the same and
+    // counts every call apart from every track actually filed; a repeat that lost or changed
+    // the job id would file the track again and show here as an extra effective import.
+    let calls = counters.import_calls.total();
+    assert_eq!(
+        counters.imports.total(),
+        JOBS,
+        "effective imports, from {calls} import calls"
+    );
+    assert_eq!(counters.import_calls.of(fakes::NO_JOB_ID), 0);
     for id in &ids {
-        assert_eq!(counters.imports.of(id), 1, "job {id} imported once");
+        assert_eq!(counters.imports.of(id), 1, "job {id} filed once");
+        assert!(counters.import_calls.of(id) >= 1, "job {id} import called");
         assert_eq!(counters.notifications.of(id), 1, "job {id} notified once");
     }
-    assert!(counters.import_calls.load(Ordering::SeqCst) <= 2 * JOBS);
-    assert!(counters.notification_calls.load(Ordering::SeqCst) <= 2 * JOBS);
+    assert_eq!(counters.notifications.total(), JOBS, "notification calls");
 }
 
 #[tokio::test]

@@ -19,6 +19,23 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Every file below `dir`, however deep; none when `dir` does not exist.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
 #[tokio::test]
 async fn downloads_the_wanted_track_and_reports_started_progress_completed_in_order() {
     let mut app = spawn_app().await;
@@ -151,8 +168,16 @@ async fn a_track_nobody_shares_fails_without_attempts() {
 
 #[tokio::test]
 async fn downloads_beyond_the_limit_are_accepted_at_once_and_wait_their_turn() {
-    let mut app = spawn_with(|settings| settings.downloads.max_concurrent = 1).await;
+    let mut app = spawn_with(|settings| {
+        settings.downloads.max_concurrent = 1;
+        // A held transfer makes no progress; it must not be cancelled as stalled meanwhile.
+        settings.downloads.stall_timeout_secs = 60;
+    })
+    .await;
+    app.sandbox.faults().hold_transfers(true);
 
+    // No transfer can finish while held, so the first download keeps the only slot: the
+    // second request is answered at once or not at all (`download` fails on its timeout).
     let first = app
         .download(track("Northern Lights", "Aurora Lane", 187_500), "job-1")
         .await;
@@ -162,20 +187,30 @@ async fn downloads_beyond_the_limit_are_accepted_at_once_and_wait_their_turn() {
             "job-2",
         )
         .await;
+    let written = files_under(app.sandbox.downloads_dir());
+    assert!(
+        written.is_empty(),
+        "accepted only after {written:?} was written"
+    );
+    app.sandbox.faults().hold_transfers(false);
     let events = app.events_until_all_done(&[&first, &second]).await;
 
     let position = |id: &str, event_type: &str| {
         events
             .iter()
             .position(|e| e.data["download_id"] == id && e.event_type == event_type)
-            .unwrap()
+            .unwrap_or_else(|| panic!("no {event_type} for {id}: {:?}", types(&events)))
     };
     assert!(
         position(&first, "download.completed") < position(&second, "download.started"),
         "the second download must wait for the first: {:?}",
         types(&events)
     );
-    assert!(position(&second, "download.completed") > 0);
+    assert!(
+        position(&second, "download.started") < position(&second, "download.completed"),
+        "the second download runs once the first is done: {:?}",
+        types(&events)
+    );
 }
 
 #[tokio::test]
