@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
 
 use soulspot_common::paths::{self, ContainmentError};
-use soulspot_contracts::payloads::{ImportTrackReply, ImportTrackRequest};
+use soulspot_contracts::payloads::{ImportStatus, ImportTrackReply, ImportTrackRequest};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -21,12 +21,6 @@ use crate::template::TrackFields;
 
 /// The album of a track nobody named one for.
 const UNKNOWN_ALBUM: &str = "Unknown Album";
-
-/// The contract types of `import.track`, also under the names this crate exports them by.
-pub use soulspot_contracts::payloads::{
-    ImportMetadata, ImportStatus, ImportTrackReply as ImportReply,
-    ImportTrackRequest as ImportRequest,
-};
 
 /// The reply naming the track `record` now held.
 fn reply(status: ImportStatus, record: &TrackRecord) -> ImportTrackReply {
@@ -334,6 +328,8 @@ fn extension(format: &str, source: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    use soulspot_contracts::payloads::ImportMetadata;
+
     use soulspot_contracts::{FileRef, TrackRef};
 
     use super::*;

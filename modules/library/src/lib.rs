@@ -13,6 +13,5 @@ pub mod settings;
 pub mod template;
 
 pub use app::{Application, LibraryModule};
-pub use import::{ImportMetadata, ImportReply, ImportRequest, ImportStatus};
 pub use library::Library;
 pub use settings::{DuplicatePolicy, LibrarySettings};

@@ -10,9 +10,10 @@ use soulspot_runtime::{
 };
 
 use crate::coverart::CoverArtClient;
-use crate::enrich::{EnrichRequest, Enricher};
+use crate::enrich::Enricher;
 use crate::musicbrainz::{MusicBrainzClient, user_agent};
 use crate::settings::MetadataSettings;
+use soulspot_contracts::payloads::EnrichMetadataRequest;
 
 /// Priority of `enrich.metadata`: the only provider so far, at the usual level.
 pub const ENRICH_PRIORITY: u32 = 10;
@@ -71,7 +72,7 @@ fn describe(settings: &MetadataSettings) -> Result<ModuleBuilder, BuildError> {
     let capability = Capability::new(
         ENRICH_METADATA,
         ENRICH_PRIORITY,
-        move |_: CallContext, request: EnrichRequest| {
+        move |_: CallContext, request: EnrichMetadataRequest| {
             let enricher = Arc::clone(&enricher);
             async move { enricher.enrich(request).await.map_err(ServiceError::from) }
         },

@@ -15,11 +15,6 @@ use crate::metadata;
 use crate::musicbrainz::{MusicBrainzClient, MusicBrainzError};
 use crate::tags::{self, CoverImage, FileTags};
 
-/// The contract types of `enrich.metadata`, also under the names this crate exports them by.
-pub use soulspot_contracts::payloads::{
-    EnrichMetadataReply as EnrichReply, EnrichMetadataRequest as EnrichRequest,
-};
-
 /// Everything one enrichment needs; shared by all requests of the module.
 #[derive(Debug)]
 pub struct Enricher {

@@ -16,6 +16,6 @@ pub mod settings;
 pub mod tags;
 
 pub use app::{Application, BuildError, ENRICH_PRIORITY, MetadataModule};
-pub use enrich::{EnrichReply, EnrichRequest, Enricher};
+pub use enrich::Enricher;
 pub use metadata::TrackMetadata;
 pub use settings::MetadataSettings;

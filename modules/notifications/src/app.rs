@@ -11,9 +11,9 @@ use soulspot_runtime::{
 
 use crate::dedup::{DedupError, DeliveryLog};
 use crate::health::ChannelHealth;
-use crate::message::TrackReadyRequest;
 use crate::notifier::Notifier;
 use crate::settings::NotificationsSettings;
+use soulspot_contracts::payloads::NotifyTrackReadyRequest;
 
 /// Routing priority of `notify.track_ready`.
 pub const PRIORITY: u32 = 10;
@@ -70,7 +70,7 @@ impl Module for NotificationsModule {
         let capability = Capability::new(
             NOTIFY_TRACK_READY,
             PRIORITY,
-            move |_: CallContext, request: TrackReadyRequest| {
+            move |_: CallContext, request: NotifyTrackReadyRequest| {
                 let notifier = notifier.clone();
                 async move { Ok::<_, ServiceError>(notifier.notify(request).await) }
             },

@@ -15,7 +15,6 @@ pub mod settings;
 pub mod signature;
 
 pub use app::{Application, BuildError, NotificationsModule, PRIORITY};
-pub use message::{ChannelResult, TrackReadyReply, TrackReadyRequest};
 pub use settings::{DeliverySettings, NotificationsSettings};
 
 const USER_AGENT: &str = concat!("soulspot-notifications/", env!("CARGO_PKG_VERSION"));

@@ -6,12 +6,6 @@ use soulspot_contracts::payloads::NotifyTrackReadyRequest;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// The contract types of `notify.track_ready`, also under the names this crate exports them by.
-pub use soulspot_contracts::payloads::{
-    ChannelResult, NotifyTrackReadyReply as TrackReadyReply,
-    NotifyTrackReadyRequest as TrackReadyRequest,
-};
-
 /// One notification, fixed once so that every channel and every retry sends the same thing.
 #[derive(Debug, Clone)]
 pub struct Notification {
