@@ -24,4 +24,5 @@ elif what == "job":
     for step in data["steps"]:
         print("  {:<9} {:<10} attempts={} {}".format(step["name"], step["status"], step["attempts"], step.get("error", "")))
 elif what == "path":
-    print(data["context"]["steps"]["import"]["path"])
+    # The path the pipeline's `result` names, as the job's final event carries it.
+    print(data["context"]["final_event"]["data"]["library_path"])

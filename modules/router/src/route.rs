@@ -143,14 +143,12 @@ impl Router {
     ) -> Result<Answer, RouteError> {
         let mut backoff = call.retry.backoff();
         let mut last_failure = None;
-        let mut refreshed = false;
         loop {
             let round = backoff.start();
             let mut candidates = self.registry.candidates(operation);
-            if candidates.is_empty() && !refreshed {
+            if candidates.is_empty() {
                 // What is known may be a poll behind (a module or NATS just restarted):
-                // look once more before concluding nobody offers it.
-                refreshed = true;
+                // look again before concluding nobody offers it.
                 self.registry.refresh(call.timeout).await;
                 candidates = self.registry.candidates(operation);
             }
@@ -160,7 +158,6 @@ impl Router {
                 if let Some(pause) = backoff.next_pause(None) {
                     tracing::info!(round, ?pause, "no provider, looking again");
                     tokio::time::sleep(pause).await;
-                    refreshed = false;
                     continue;
                 }
                 return Err(match last_failure {
