@@ -1,6 +1,7 @@
 //! The metadata module as an application: HTTP clients, the enricher, the `enrich.metadata`
 //! capability and the health checks, assembled and run by `soulspot_runtime::Application`.
 
+use soulspot_runtime::outbound::Redirects;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -51,10 +52,12 @@ impl Module for MetadataModule {
 fn describe(settings: &MetadataSettings) -> Result<ModuleBuilder, BuildError> {
     let musicbrainz_settings = &settings.musicbrainz;
     let version = env!("CARGO_PKG_VERSION");
-    let http = soulspot_runtime::outbound::client_builder(&user_agent(
-        version,
-        &musicbrainz_settings.contact,
-    ))
+    // MusicBrainz and the Cover Art Archive take no credentials, and every cover is a
+    // redirect to archive.org.
+    let http = soulspot_runtime::outbound::client_builder(
+        &user_agent(version, &musicbrainz_settings.contact),
+        Redirects::AnyOrigin,
+    )
     .timeout(musicbrainz_settings.request_timeout())
     .build()?;
     let musicbrainz = Arc::new(MusicBrainzClient::new(http.clone(), musicbrainz_settings));

@@ -4,6 +4,8 @@
 //!
 //! `Application::build` turns settings into the running module; `main.rs` only loads and runs it.
 
+use soulspot_runtime::outbound::Redirects;
+
 pub mod app;
 pub mod channels;
 pub mod dedup;
@@ -21,7 +23,7 @@ const USER_AGENT: &str = concat!("soulspot-notifications/", env!("CARGO_PKG_VERS
 
 /// The client every channel sends with: the module's User-Agent and the per-attempt timeout.
 pub fn http_client(delivery: &DeliverySettings) -> Result<reqwest::Client, reqwest::Error> {
-    soulspot_runtime::outbound::client_builder(USER_AGENT)
+    soulspot_runtime::outbound::client_builder(USER_AGENT, Redirects::SameOrigin)
         .timeout(delivery.timeout())
         .build()
 }

@@ -265,3 +265,32 @@ fn body_json_has_timeout_in_ms() -> impl wiremock::Match {
         })
     }
 }
+
+#[tokio::test]
+async fn the_api_key_never_follows_a_redirect_to_another_host() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(application(true)))
+        .mount(&elsewhere)
+        .await;
+    // `localhost` and another port: another origin than the configured `127.0.0.1` server.
+    let stolen = format!(
+        "http://localhost:{}/api/v0/application",
+        elsewhere.address().port()
+    );
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v0/application"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", stolen.as_str()))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let error = client(&server).application().await.unwrap_err();
+
+    assert!(
+        matches!(error, SlskdError::Status { status: 302, .. }),
+        "{error:?}"
+    );
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+}

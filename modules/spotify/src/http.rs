@@ -1,6 +1,7 @@
 //! One HTTP exchange with Spotify: sent with the per-request deadline, read whole, timed
 //! and counted, with transport failures mapped to `SpotifyError`.
 
+use soulspot_runtime::outbound::Redirects;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -38,7 +39,7 @@ impl Reply {
 
 impl Http {
     pub fn new(request_timeout: Duration) -> Result<Self, SpotifyError> {
-        let client = soulspot_runtime::outbound::client_builder(USER_AGENT)
+        let client = soulspot_runtime::outbound::client_builder(USER_AGENT, Redirects::SameOrigin)
             .timeout(request_timeout)
             .build()
             .map_err(SpotifyError::Client)?;

@@ -1,5 +1,6 @@
 //! Clients pointed at a mock server, and responders that record when they were called.
 
+use soulspot_runtime::outbound::Redirects;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,7 +32,7 @@ pub fn settings(url: &str) -> MusicBrainzSettings {
 }
 
 pub fn http(settings: &MusicBrainzSettings) -> reqwest::Client {
-    soulspot_runtime::outbound::client_builder(&expected_user_agent())
+    soulspot_runtime::outbound::client_builder(&expected_user_agent(), Redirects::AnyOrigin)
         .timeout(settings.request_timeout())
         .build()
         .unwrap()

@@ -359,3 +359,50 @@ async fn gotify_gets_a_json_message_with_the_application_token() {
         })
     );
 }
+
+#[tokio::test]
+async fn no_channel_follows_a_redirect_to_another_host_with_its_token_or_message() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&elsewhere)
+        .await;
+    // `localhost` and another port: another origin than the configured `127.0.0.1` server.
+    let stolen = format!("http://localhost:{}/stolen", elsewhere.address().port());
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", stolen.as_str()))
+        .mount(&server)
+        .await;
+    let channels = [
+        webhook("hook", format!("{}/hook", server.uri()), Some("s3cret")),
+        ChannelSettings::Ntfy(NtfySettings {
+            name: None,
+            server: server.uri(),
+            topic: "music".to_owned(),
+            token: Some(Secret::new("tk_secret")),
+            priority: 3,
+            tags: Vec::new(),
+        }),
+        ChannelSettings::Gotify(GotifySettings {
+            name: None,
+            server: server.uri(),
+            token: Secret::new("AppToken123"),
+            priority: 5,
+        }),
+    ];
+
+    for channel in &channels {
+        let report = deliver(channel, &fast_delivery()).await;
+        assert!(
+            !report.ok,
+            "a redirect elsewhere is not a delivery: {report:?}"
+        );
+    }
+
+    assert_eq!(received(&server).await.len(), channels.len());
+    assert!(
+        received(&elsewhere).await.is_empty(),
+        "nothing reached the other host"
+    );
+}

@@ -1,5 +1,6 @@
 //! A typed client of slskd's `/api/v0`, mapping every HTTP outcome to a `SlskdError`.
 
+use soulspot_runtime::outbound::Redirects;
 use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
@@ -77,7 +78,7 @@ impl SlskdClient {
         if base.cannot_be_a_base() {
             return Err(unreachable("not a base url".to_owned()));
         }
-        let http = soulspot_runtime::outbound::client_builder(user_agent)
+        let http = soulspot_runtime::outbound::client_builder(user_agent, Redirects::SameOrigin)
             .timeout(settings.request_timeout())
             .build()
             .map_err(|error| unreachable(error.to_string()))?;

@@ -187,3 +187,29 @@ async fn health_check_reports_refused_credentials_without_asking_again() {
 
     spotify.server.verify().await;
 }
+
+#[tokio::test]
+async fn the_token_never_follows_a_redirect_to_another_host() {
+    let elsewhere = wiremock::MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(search_page(Vec::new())))
+        .mount(&elsewhere)
+        .await;
+    // `localhost` and another port: another origin than the configured `127.0.0.1` server.
+    let stolen = format!("http://localhost:{}/v1/search", elsewhere.address().port());
+    let spotify = FakeSpotify::start().await;
+    spotify.issues_token("token-1", 3600, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/search"))
+        .and(bearer_token("token-1"))
+        .respond_with(ResponseTemplate::new(307).insert_header("location", stolen.as_str()))
+        .expect(1)
+        .mount(&spotify.server)
+        .await;
+
+    let error = spotify.client().search_tracks("x", 1).await.unwrap_err();
+
+    assert!(!matches!(error, SpotifyError::Timeout { .. }), "{error:?}");
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+    spotify.server.verify().await;
+}
