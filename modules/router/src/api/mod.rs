@@ -1,9 +1,11 @@
-//! The router's HTTP API (axum). Every error is JSON `{error: {code, message}}`.
+//! The router's HTTP API (axum). Every error is JSON `{error: {code, message}}`, with a
+//! `reference` on 5xx; every route sits behind the API key and the cross-site gate.
 
-mod auth;
 mod error;
 mod events;
+mod guard;
 mod jobs;
+pub mod key;
 mod operations;
 mod playlists;
 mod search;
@@ -37,21 +39,17 @@ pub struct ApiState {
     pub settings: ApiSettings,
 }
 
-/// The `/api` routes; the caller merges in `/healthz`, `/readyz` and `/metrics`.
+/// The `/api` routes, every one (and the fallback) behind [`guard::guard`]; the caller merges
+/// in `/healthz`, `/readyz` and `/metrics`, which stay open. `state.settings.api_key` is the
+/// resolved key ([`key::resolve`]): when it is empty, every request is refused.
 pub fn routes(state: ApiState) -> Routes {
-    let mutating = Routes::new()
+    Routes::new()
         .route(
             "/api/operations/{operation}",
             post(operations::call_operation),
         )
         .route("/api/downloads", post(jobs::create_download))
         .route("/api/playlists/sync", post(playlists::sync))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_api_key,
-        ));
-    Routes::new()
-        .merge(mutating)
         .route("/api/modules/status", get(status::modules_status))
         .route("/api/jobs", get(jobs::list_jobs))
         .route("/api/jobs/{id}", get(jobs::get_job))
@@ -60,6 +58,7 @@ pub fn routes(state: ApiState) -> Routes {
         .route("/api/events", get(events::recent_events))
         .route("/api/events/stream", get(stream::stream))
         .fallback(|| async { ApiError::NotFound("no such endpoint".to_owned()) })
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(state)
 }
