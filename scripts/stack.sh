@@ -23,6 +23,9 @@ else
 fi
 mkdir -p "$STATE"/{logs,downloads,library,nats,config}
 LOGS=$STATE/logs
+# One NATS password per service, generated at first start (deploy/nats/nats.conf reads them
+# from nats-server's environment; each service reads its own file).
+NATS_ENV=$(scripts/nats_secrets.sh "$STATE/secrets")
 
 echo "building…"
 cargo build --quiet --bins
@@ -40,7 +43,9 @@ start() { # name, command…
   pids+=($!)
 }
 
-start nats "$NATS_SERVER" -c deploy/nats/nats.conf -p "$NATS_PORT" -sd "$STATE/nats" --http_port 0
+# The passwords reach nats-server through its environment, never its command line.
+start nats bash -c 'set -a; . "$1"; shift; exec "$@"' nats "$NATS_ENV" \
+  "$NATS_SERVER" -c deploy/nats/nats.conf -p "$NATS_PORT" -sd "$STATE/nats" --http_port 0
 for _ in $(seq 1 100); do (echo >"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null && break; sleep 0.1; done
 if ! (echo >"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null; then
   echo "nats-server did not start:" >&2
@@ -48,6 +53,9 @@ if ! (echo >"/dev/tcp/127.0.0.1/$NATS_PORT") 2>/dev/null; then
   exit 1
 fi
 export SOULSPOT__NATS__URL="nats://127.0.0.1:$NATS_PORT"
+for service in router spotify soulseek metadata library notifications; do
+  export "SOULSPOT_${service^^}__NATS__PASSWORD_FILE=$STATE/secrets/nats-$service"
+done
 export SOULSPOT_CONFIG_DIR="$STATE/config"
 
 SANDBOX_OUT=$LOGS/sandbox.urls

@@ -207,14 +207,7 @@ async fn throughput(jobs: usize) -> anyhow::Result<()> {
         ..StackOptions::default()
     };
     let stack = Stack::start(options).await?;
-    let watcher = soulspot_bus::connect(
-        &NatsSettings {
-            url: stack.nats.url(),
-            ..NatsSettings::default()
-        },
-        "bench",
-    )
-    .await?;
+    let watcher = soulspot_bus::connect(&stack.nats.settings_for("router"), "bench").await?;
     let mut finished = watcher.subscribe("soulspot.events.*.pipeline.>").await?;
 
     let started = Instant::now();

@@ -1,6 +1,7 @@
-//! The whole SoulSpot stack in one process: a real nats-server, the sandbox emulators, the five
-//! modules built from their own crates, and the router, wired as `make demo` wires the
-//! processes. For end-to-end tests and the pipeline benchmark; modules never depend on this.
+//! The whole SoulSpot stack in one process: a real nats-server with the shipped accounts, the
+//! sandbox emulators, the five modules built from their own crates, and the router, each on its
+//! own NATS credentials, wired as `make demo` wires the processes. For end-to-end tests and the
+//! pipeline benchmark; modules never depend on this.
 
 pub mod instant;
 
@@ -10,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde_json::{Value, json};
-use soulspot_bus::NatsSettings;
 use soulspot_bus::testing::NatsServer;
+use soulspot_contracts::operations::modules;
 use soulspot_router::RouterSettings;
 use soulspot_runtime::{Application, Secret, ServiceSettings, Validate};
 use soulspot_sandbox::{Sandbox, SandboxConfig};
@@ -98,7 +99,7 @@ impl std::fmt::Debug for Stack {
 
 impl Stack {
     pub async fn start(options: StackOptions) -> anyhow::Result<Self> {
-        let nats = NatsServer::start().context("failed to start nats-server")?;
+        let nats = NatsServer::start_with_accounts().context("failed to start nats-server")?;
         let folders = tempfile::tempdir()?;
         let downloads = folders.path().join("downloads");
         let mut config = if options.fast {
@@ -110,12 +111,8 @@ impl Stack {
             config.catalog = catalog.clone();
         }
         let sandbox = Sandbox::start(config).await?;
-        let nats_settings = NatsSettings {
-            url: nats.url(),
-            ..NatsSettings::default()
-        };
-        let service = ServiceSettings {
-            nats: nats_settings.clone(),
+        let service = |module: &str| ServiceSettings {
+            nats: nats.settings_for(module),
             ..ServiceSettings::default()
         };
         let stop = CancellationToken::new();
@@ -123,18 +120,18 @@ impl Stack {
             match module {
                 Module::Spotify => {
                     let mut settings = soulspot_spotify::SpotifySettings {
-                        service: service.clone(),
+                        service: service(modules::SPOTIFY),
                         ..Default::default()
                     };
                     settings.spotify.accounts_url = sandbox.urls().spotify_accounts.clone();
                     settings.spotify.api_url = sandbox.urls().spotify_api.clone();
                     settings.spotify.client_id = "sandbox-client-id".to_owned();
                     settings.spotify.client_secret = Secret::new("sandbox-client-secret");
-                    serve::<soulspot_spotify::SpotifyModule>(settings, &stop).await?;
+                    serve::<soulspot_spotify::SpotifyModule>(settings, &stop, &nats).await?;
                 }
                 Module::Soulseek => {
                     let mut settings = soulspot_soulseek::SoulseekSettings {
-                        service: service.clone(),
+                        service: service(modules::SOULSEEK),
                         ..Default::default()
                     };
                     settings.slskd.url = sandbox.urls().slskd.clone();
@@ -150,11 +147,11 @@ impl Stack {
                         settings.downloads.poll_interval_ms = 5;
                         settings.search.rate_limit_searches = 1_000_000;
                     }
-                    serve::<soulspot_soulseek::SoulseekModule>(settings, &stop).await?;
+                    serve::<soulspot_soulseek::SoulseekModule>(settings, &stop, &nats).await?;
                 }
                 Module::Metadata => {
                     let mut settings = soulspot_metadata::MetadataSettings {
-                        service: service.clone(),
+                        service: service(modules::METADATA),
                         ..Default::default()
                     };
                     settings.musicbrainz.url = sandbox.urls().musicbrainz.clone();
@@ -163,17 +160,17 @@ impl Stack {
                     if options.fast {
                         settings.musicbrainz.rate_limit_interval_ms = 1;
                     }
-                    serve::<soulspot_metadata::MetadataModule>(settings, &stop).await?;
+                    serve::<soulspot_metadata::MetadataModule>(settings, &stop, &nats).await?;
                 }
                 Module::Library => {
                     let mut settings = soulspot_library::LibrarySettings {
-                        service: service.clone(),
+                        service: service(modules::LIBRARY),
                         ..Default::default()
                     };
                     settings.library.root = folders.path().join("library");
                     settings.library.downloads_dir = downloads.clone();
                     settings.library.index_path = folders.path().join("library.db");
-                    serve::<soulspot_library::LibraryModule>(settings, &stop).await?;
+                    serve::<soulspot_library::LibraryModule>(settings, &stop, &nats).await?;
                 }
                 Module::Notifications => {
                     let channels = match &options.webhook_url {
@@ -183,21 +180,29 @@ impl Stack {
                         None => json!([]),
                     };
                     let settings = soulspot_notifications::NotificationsSettings {
-                        service: service.clone(),
+                        service: service(modules::NOTIFICATIONS),
                         channels: serde_json::from_value(channels)?,
                         ..Default::default()
                     };
-                    serve::<soulspot_notifications::NotificationsModule>(settings, &stop).await?;
+                    serve::<soulspot_notifications::NotificationsModule>(settings, &stop, &nats)
+                        .await?;
                 }
             }
         }
         let mut settings = RouterSettings::default();
-        settings.service.nats = nats_settings;
+        settings.service.nats = nats.settings_for(modules::ROUTER);
         settings.router.health_interval_ms = 1_000;
         settings.pipeline.max_concurrent_jobs = options.max_concurrent_jobs;
         // No key configured: the router generates one at first start, as it does for a user.
         settings.api.key_file = folders.path().join("router").join("api_key");
-        let router = soulspot_router::Application::build(settings).await?;
+        let router = soulspot_router::Application::build(settings)
+            .await
+            .with_context(|| {
+                format!(
+                    "failed to start the router; refused by nats: {:#?}",
+                    nats.permission_violations()
+                )
+            })?;
         let router_address = router.address();
         let api_key = router.api_key().clone();
         tokio::spawn(router.run_until_stopped(stop.clone().cancelled_owned()));
@@ -253,7 +258,8 @@ impl Stack {
             }
             anyhow::ensure!(
                 started.elapsed() < limit,
-                "job {job_id} unfinished after {limit:?}: {job}"
+                "job {job_id} unfinished after {limit:?}: {job}; refused by nats: {:#?}",
+                self.nats.permission_violations()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -278,15 +284,25 @@ impl Stack {
 
 /// Checks `settings` as the binary's loader would, builds the module through its
 /// `Application` and serves it until `stop` is cancelled.
-async fn serve<M>(settings: M::Settings, stop: &CancellationToken) -> anyhow::Result<()>
+///
+/// A module that fails to start is reported with what the server refused it, if anything.
+async fn serve<M>(
+    settings: M::Settings,
+    stop: &CancellationToken,
+    nats: &NatsServer,
+) -> anyhow::Result<()>
 where
     M: soulspot_runtime::Module,
     M::Settings: Validate,
 {
     settings.validate()?;
-    let application = Application::<M>::build(settings)
-        .await
-        .with_context(|| format!("failed to start the {} module", M::NAME))?;
+    let application = Application::<M>::build(settings).await.with_context(|| {
+        format!(
+            "failed to start the {} module; refused by nats: {:#?}",
+            M::NAME,
+            nats.permission_violations()
+        )
+    })?;
     tokio::spawn(application.run_until_stopped(stop.clone().cancelled_owned()));
     Ok(())
 }

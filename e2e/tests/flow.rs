@@ -1,5 +1,6 @@
 //! End to end with every real module: a free-text query becomes a tagged file at the
-//! templated path in the library, announced by a signed webhook.
+//! templated path in the library, announced by a signed webhook — every service on its own
+//! NATS credentials, none refused anything by the server.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -67,6 +68,8 @@ async fn a_query_becomes_a_tagged_file_in_the_library_and_a_signed_webhook() {
         .get("/api/events?type=pipeline.completed")
         .await
         .unwrap();
+    let violations = stack.nats.permission_violations();
+    assert!(violations.is_empty(), "{violations:#?}");
     assert_eq!(events[0]["data"]["job_id"], job_id.as_str());
     let received = webhook.received_requests().await.unwrap();
     assert!(received[0].headers.get("x-soulspot-signature").is_some());
@@ -93,4 +96,6 @@ async fn without_the_metadata_module_the_track_is_still_imported_unenriched() {
     assert_eq!(step(&job, "enrich")["status"], "skipped");
     let library_path = step(&job, "import")["result"]["path"].as_str().unwrap();
     assert!(std::path::Path::new(library_path).exists());
+    let violations = stack.nats.permission_violations();
+    assert!(violations.is_empty(), "{violations:#?}");
 }

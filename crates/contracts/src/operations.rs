@@ -42,6 +42,8 @@ pub mod modules {
     pub const METADATA: &str = "metadata";
     pub const LIBRARY: &str = "library";
     pub const NOTIFICATIONS: &str = "notifications";
+    /// Every service, each with a NATS user of its own name (`deploy/nats/nats.conf`).
+    pub const ALL: [&str; 6] = [ROUTER, SPOTIFY, SOULSEEK, METADATA, LIBRARY, NOTIFICATIONS];
 }
 
 /// Keys of the NATS micro endpoint metadata through which capabilities are discovered.

@@ -16,7 +16,6 @@ pub mod outbound;
 pub mod rate_limit;
 mod reply;
 pub mod running;
-pub mod secret;
 pub mod settings;
 pub mod shutdown;
 
@@ -27,6 +26,6 @@ pub use discovery::{StartupReport, discover, startup_report};
 pub use health::HealthChecks;
 pub use module::{ModuleBuilder, StartError};
 pub use running::RunningModule;
-pub use secret::Secret;
 pub use settings::{ServiceSettings, SettingsError, SettingsSources, Validate, load};
 pub use shutdown::shutdown_signal;
+pub use soulspot_common::Secret;

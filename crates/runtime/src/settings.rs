@@ -77,6 +77,7 @@ impl LimitSettings {
 
 impl Validate for ServiceSettings {
     fn validate(&self) -> Result<(), SettingsError> {
+        validate_nats(&self.nats)?;
         let limits = &self.limits;
         if limits.max_concurrent_requests == 0 {
             return Err(SettingsError::invalid(
@@ -102,6 +103,30 @@ impl Validate for ServiceSettings {
         }
         Ok(())
     }
+}
+
+/// One source of the password, and a user name NATS accepts.
+fn validate_nats(nats: &NatsSettings) -> Result<(), SettingsError> {
+    if nats.password.is_some() && nats.password_file.is_some() {
+        return Err(SettingsError::invalid(
+            "nats.password_file",
+            "set either nats.password or nats.password_file, not both",
+        ));
+    }
+    let user_is_invalid = |user: &String| {
+        user.is_empty()
+            || user
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, '.' | '*' | '>'))
+    };
+    // The user names the inbox prefix `_INBOX_<user>`, which must be one subject token.
+    if nats.user.as_ref().is_some_and(user_is_invalid) {
+        return Err(SettingsError::invalid(
+            "nats.user",
+            "must be a non-empty name without spaces, `.`, `*` or `>`",
+        ));
+    }
+    Ok(())
 }
 
 /// Where settings come from, besides the defaults in code.
@@ -233,161 +258,4 @@ fn first_unknown_key(defaults: &Value, given: &Value, path: &str) -> Option<Stri
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, Default, Serialize, Deserialize)]
-    #[serde(default)]
-    struct Sample {
-        #[serde(flatten)]
-        service: ServiceSettings,
-        interval_ms: u64,
-    }
-
-    impl Validate for Sample {
-        fn validate(&self) -> Result<(), SettingsError> {
-            self.service.validate()?;
-            if self.interval_ms > 1_000 {
-                return Err(SettingsError::invalid(
-                    "interval_ms",
-                    "must be at most 1000",
-                ));
-            }
-            Ok(())
-        }
-    }
-
-    fn sources(dir: &std::path::Path, env: &[(&str, &str)]) -> SettingsSources {
-        SettingsSources {
-            config_dir: dir.to_owned(),
-            env: env
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn defaults_apply_without_file_or_env() {
-        let dir = tempfile::tempdir().unwrap();
-        let sample: Sample = load("sample", &sources(dir.path(), &[])).unwrap();
-        assert_eq!(sample.service.nats.url, "nats://127.0.0.1:4222");
-        assert_eq!(sample.interval_ms, 0);
-    }
-
-    #[test]
-    fn env_overrides_file_which_overrides_defaults() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("sample.toml"),
-            "interval_ms = 250\n[nats]\nurl = \"nats://file:4222\"\n[http]\nbind = \"0.0.0.0:9000\"\n",
-        )
-        .unwrap();
-        let env = [
-            ("SOULSPOT__NATS__URL", "nats://shared:4222"),
-            ("SOULSPOT_SAMPLE__INTERVAL_MS", "750"),
-            ("SOULSPOT_OTHER__INTERVAL_MS", "1"),
-        ];
-        let sample: Sample = load("sample", &sources(dir.path(), &env)).unwrap();
-        assert_eq!(sample.service.nats.url, "nats://shared:4222");
-        assert_eq!(sample.interval_ms, 750);
-        assert_eq!(sample.service.http.bind, "0.0.0.0:9000");
-    }
-
-    #[test]
-    fn a_module_variable_beats_the_shared_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let env = [
-            ("SOULSPOT__NATS__URL", "nats://shared:4222"),
-            ("SOULSPOT_SAMPLE__NATS__URL", "nats://mine:4222"),
-        ];
-        let sample: Sample = load("sample", &sources(dir.path(), &env)).unwrap();
-        assert_eq!(sample.service.nats.url, "nats://mine:4222");
-    }
-
-    #[test]
-    fn a_value_of_the_wrong_type_names_its_key() {
-        let dir = tempfile::tempdir().unwrap();
-        let env = [("SOULSPOT_SAMPLE__INTERVAL_MS", "soon")];
-        let error = load::<Sample>("sample", &sources(dir.path(), &env)).unwrap_err();
-        assert!(error.to_string().contains("interval_ms"), "{error}");
-    }
-
-    #[test]
-    fn a_misspelt_key_is_refused_by_name() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("sample.toml"),
-            "[nats]\nulr = \"nats://x:1\"\n",
-        )
-        .unwrap();
-        let error = load::<Sample>("sample", &sources(dir.path(), &[])).unwrap_err();
-        assert!(
-            matches!(&error, SettingsError::UnknownKey { key, .. } if key == "nats.ulr"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn malformed_toml_is_a_clear_error() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("sample.toml"), "interval_ms = = 3\n").unwrap();
-        let error = load::<Sample>("sample", &sources(dir.path(), &[])).unwrap_err();
-        assert!(error.to_string().contains("sample"), "{error}");
-    }
-
-    #[test]
-    fn load_refuses_a_value_its_type_rejects_by_key() {
-        let dir = tempfile::tempdir().unwrap();
-        let env = [("SOULSPOT_SAMPLE__INTERVAL_MS", "5000")];
-        let error = load::<Sample>("sample", &sources(dir.path(), &env)).unwrap_err();
-        assert!(
-            matches!(&error, SettingsError::Invalid { key, .. } if key == "interval_ms"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn the_concurrency_limits_default_to_64_and_must_be_positive() {
-        let dir = tempfile::tempdir().unwrap();
-        let sample: Sample = load("sample", &sources(dir.path(), &[])).unwrap();
-        assert_eq!(sample.service.limits.max_concurrent_requests, 64);
-
-        let env = [("SOULSPOT_SAMPLE__LIMITS__MAX_CONCURRENT_REQUESTS", "0")];
-        let error = load::<Sample>("sample", &sources(dir.path(), &env)).unwrap_err();
-        assert!(
-            matches!(&error, SettingsError::Invalid { key, .. } if key == "limits.max_concurrent_requests"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn an_operation_limit_reads_from_the_environment_by_endpoint_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let env = [(
-            "SOULSPOT_SAMPLE__LIMITS__OPERATION_CONCURRENCY__DOWNLOAD_TRACK",
-            "8",
-        )];
-        let sample: Sample = load("sample", &sources(dir.path(), &env)).unwrap();
-        assert_eq!(
-            sample
-                .service
-                .limits
-                .operation_concurrency
-                .get("download_track"),
-            Some(&8)
-        );
-
-        let env = [(
-            "SOULSPOT_SAMPLE__LIMITS__OPERATION_CONCURRENCY__DOWNLOAD_TRACK",
-            "0",
-        )];
-        let error = load::<Sample>("sample", &sources(dir.path(), &env)).unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .contains("limits.operation_concurrency.download_track"),
-            "{error}"
-        );
-    }
-}
+mod tests;

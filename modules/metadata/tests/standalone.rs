@@ -7,7 +7,7 @@ use soulspot_bus::testing::{NatsServer, run_standalone};
 
 #[tokio::test]
 async fn the_binary_runs_alone_reports_missing_peers_answers_health_and_stops_on_sigterm() {
-    let nats = NatsServer::start().unwrap();
+    let nats = NatsServer::start_with_accounts().unwrap();
     let folder = tempfile::tempdir().unwrap();
     let folder = folder.path().display().to_string();
     let env = [("SOULSPOT_METADATA__TAGGING__DOWNLOADS_DIR", folder.clone())];
@@ -15,7 +15,7 @@ async fn the_binary_runs_alone_reports_missing_peers_answers_health_and_stops_on
     let report = run_standalone(
         env!("CARGO_BIN_EXE_soulspot-metadata"),
         "metadata",
-        &nats.url(),
+        &nats,
         &env,
     )
     .await
@@ -32,4 +32,9 @@ async fn the_binary_runs_alone_reports_missing_peers_answers_health_and_stops_on
         report.health
     );
     assert!(report.exit.success(), "{:?}", report.exit);
+    assert!(
+        report.permission_violations.is_empty(),
+        "{:#?}",
+        report.permission_violations
+    );
 }

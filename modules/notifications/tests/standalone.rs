@@ -7,13 +7,13 @@ use soulspot_bus::testing::{NatsServer, run_standalone};
 
 #[tokio::test]
 async fn the_binary_runs_alone_reports_missing_peers_answers_health_and_stops_on_sigterm() {
-    let nats = NatsServer::start().unwrap();
+    let nats = NatsServer::start_with_accounts().unwrap();
     let env = [];
 
     let report = run_standalone(
         env!("CARGO_BIN_EXE_soulspot-notifications"),
         "notifications",
-        &nats.url(),
+        &nats,
         &env,
     )
     .await
@@ -30,4 +30,9 @@ async fn the_binary_runs_alone_reports_missing_peers_answers_health_and_stops_on
         report.health
     );
     assert!(report.exit.success(), "{:?}", report.exit);
+    assert!(
+        report.permission_violations.is_empty(),
+        "{:#?}",
+        report.permission_violations
+    );
 }

@@ -7,51 +7,16 @@ use std::time::Duration;
 
 use async_nats::service::Info;
 use serde::Serialize;
-use soulspot_contracts::operations::metadata_keys;
 use soulspot_contracts::{HealthCheck, HealthReport, ModuleStatus, subjects};
 use tokio::sync::{Notify, watch};
 
 pub use status::{ModuleView, ProviderView, StatusReport};
 
+mod endpoint;
 mod status;
 
-/// One capability endpoint of one module.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Endpoint {
-    pub operation: String,
-    pub subject: String,
-    pub priority: u32,
-    pub required_modules: Vec<String>,
-}
-
-impl Endpoint {
-    /// Reads an endpoint's routing metadata; `None` for endpoints that are not capabilities.
-    fn from_info(info: &async_nats::service::endpoint::Info) -> Option<Self> {
-        let operation = info.metadata.get(metadata_keys::OPERATION)?.clone();
-        let priority = info
-            .metadata
-            .get(metadata_keys::PRIORITY)
-            .and_then(|priority| priority.parse().ok())
-            .unwrap_or(0);
-        let required_modules = info
-            .metadata
-            .get(metadata_keys::REQUIRED_MODULES)
-            .map(|list| {
-                list.split(',')
-                    .map(str::trim)
-                    .filter(|module| !module.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
-        Some(Self {
-            operation,
-            subject: info.subject.clone(),
-            priority,
-            required_modules,
-        })
-    }
-}
+pub use endpoint::Endpoint;
+use endpoint::Offered;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Instance {
@@ -97,6 +62,8 @@ struct State {
     modules: BTreeMap<String, ModuleEntry>,
     /// Operations for which the "no provider" warning was logged and not yet cleared.
     warned: HashSet<String>,
+    /// (module, subject) pairs offered outside the module's own prefix, warned about once.
+    untrusted: HashSet<(String, String)>,
 }
 
 /// The shared registry; cheap to read on every routed request.
@@ -151,8 +118,12 @@ impl Registry {
 
     /// Replaces what is known with one poll's observation. A module that answered neither
     /// `$SRV.INFO` nor its health endpoint becomes `inactive`.
+    ///
+    /// An endpoint outside its module's own `soulspot.<module>.` prefix is ignored (another
+    /// module's subject is not this module's to offer), with one warning per (module, subject).
     pub fn apply(&self, observation: Observation) {
         let mut seen: BTreeMap<String, ModuleEntry> = BTreeMap::new();
+        let mut untrusted = Vec::new();
         for info in &observation.infos {
             let entry = seen.entry(info.name.clone()).or_default();
             entry.instances.insert(
@@ -162,13 +133,30 @@ impl Registry {
                     version: info.version.clone(),
                 },
             );
-            for endpoint in info.endpoints.iter().filter_map(Endpoint::from_info) {
-                if !entry.endpoints.contains(&endpoint) {
-                    entry.endpoints.push(endpoint);
+            for offered in info.endpoints.iter() {
+                match Endpoint::from_info(&info.name, offered) {
+                    Offered::Capability(endpoint) if !entry.endpoints.contains(&endpoint) => {
+                        entry.endpoints.push(endpoint);
+                    }
+                    Offered::Untrusted { operation } => {
+                        untrusted.push((info.name.clone(), offered.subject.clone(), operation));
+                    }
+                    Offered::Capability(_) | Offered::NotACapability => {}
                 }
             }
         }
         let mut state = self.write();
+        for (module, subject, operation) in untrusted {
+            if state.untrusted.insert((module.clone(), subject.clone())) {
+                tracing::warn!(
+                    module = %module,
+                    %subject,
+                    %operation,
+                    expected_prefix = %subjects::capability(&module, ""),
+                    "ignoring an endpoint outside the module's own subjects"
+                );
+            }
+        }
         for (name, entry) in state.modules.iter_mut() {
             if !seen.contains_key(name) {
                 log_transition(name, entry.status, ModuleStatus::Inactive);
@@ -341,3 +329,6 @@ fn log_failing_checks(module: &str, before: &[HealthCheck], now: &[HealthCheck])
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

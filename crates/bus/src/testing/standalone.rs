@@ -1,6 +1,6 @@
 //! Runs a module's real binary against a nats-server and checks what a user would: it starts
 //! alone, reports which peers and capabilities are missing, answers its health endpoint, and
-//! stops cleanly on SIGTERM.
+//! stops cleanly on SIGTERM — on its own NATS credentials when the server runs the accounts.
 
 use std::io;
 use std::process::{ExitStatus, Stdio};
@@ -12,8 +12,11 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
+use soulspot_contracts::operations::modules;
+
+use super::NatsServer;
 use crate::context::MessageContext;
-use crate::{NatsSettings, request_json};
+use crate::request_json;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -24,19 +27,22 @@ pub struct StandaloneReport {
     pub startup_report: Vec<String>,
     pub health: HealthReport,
     pub exit: ExitStatus,
+    /// What the server refused (publish or subscribe) while the module ran.
+    pub permission_violations: Vec<String>,
 }
 
-/// Starts `binary` as module `module` with `env` (plus the NATS url), waits for its start-up
-/// report, asks its health endpoint, then sends SIGTERM and waits for it to exit.
+/// Starts `binary` as module `module` with `env` (plus its NATS url and credentials), waits
+/// for its start-up report, asks its health endpoint (as the router would), then sends SIGTERM
+/// and waits for it to exit.
 pub async fn run_standalone(
     binary: &str,
     module: &str,
-    nats_url: &str,
+    nats: &NatsServer,
     env: &[(&str, String)],
 ) -> io::Result<StandaloneReport> {
     let mut child = Command::new(binary)
         .envs(env.iter().map(|(key, value)| (*key, value.as_str())))
-        .env("SOULSPOT__NATS__URL", nats_url)
+        .envs(nats.env_for(module))
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -44,11 +50,7 @@ pub async fn run_standalone(
         .spawn()?;
     let mut lines = follow_output(&mut child);
     let startup_report = wait_for_startup_report(&mut lines).await?;
-    let settings = NatsSettings {
-        url: nats_url.to_owned(),
-        ..NatsSettings::default()
-    };
-    let client = crate::connect(&settings, "standalone-check")
+    let client = crate::connect(&nats.settings_for(modules::ROUTER), "standalone-check")
         .await
         .map_err(io::Error::other)?;
     let health = request_json(
@@ -65,6 +67,7 @@ pub async fn run_standalone(
         startup_report,
         health,
         exit,
+        permission_violations: nats.permission_violations(),
     })
 }
 
