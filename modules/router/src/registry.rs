@@ -12,7 +12,7 @@ use soulspot_contracts::{HealthCheck, HealthReport, ModuleStatus, subjects};
 use tokio::sync::{Notify, watch};
 
 /// One capability endpoint of one module.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Endpoint {
     pub operation: String,
     pub subject: String,
@@ -49,7 +49,7 @@ impl Endpoint {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Instance {
     pub id: String,
     pub version: String,
@@ -368,7 +368,7 @@ fn log_transition(module: &str, from: ModuleStatus, to: ModuleStatus) {
 }
 
 /// `GET /api/modules/status`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StatusReport {
     pub modules: Vec<ModuleView>,
     /// Operation → providers, best first.
@@ -377,7 +377,7 @@ pub struct StatusReport {
     pub inactive: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModuleView {
     pub name: String,
     pub status: ModuleStatus,
@@ -386,7 +386,7 @@ pub struct ModuleView {
     pub checks: Vec<HealthCheck>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProviderView {
     pub module: String,
     pub priority: u32,

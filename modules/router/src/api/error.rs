@@ -4,11 +4,29 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 use soulspot_bus::RequestError;
 use soulspot_contracts::ErrorKind;
 
 use crate::route::RouteError;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable code to branch on and a message for people.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable and lowercase: `bad_json`, `invalid_request`, `unauthorized`, `not_found`,
+    /// `unknown_operation`, `payload_too_large`, `rejected_by_module`, `module_failed`,
+    /// `bad_reply`, `module_not_available`, `module_busy`, `deadline_exceeded`,
+    /// `event_store_unavailable`, `job_store_unavailable`.
+    #[schema(value_type = String, example = "invalid_request")]
+    pub code: &'static str,
+    pub message: String,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -107,7 +125,12 @@ impl IntoResponse for ApiError {
         } else {
             tracing::info!(code, error = %self, "request refused");
         }
-        let body = json!({"error": {"code": code, "message": self.public_message()}});
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.public_message(),
+            },
+        };
         (status, Json(body)).into_response()
     }
 }
