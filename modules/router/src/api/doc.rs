@@ -2,15 +2,18 @@
 //! `#[utoipa::path]`) plus what every route shares — the API key and the error responses of
 //! the layers in front of the handlers — so it lists what the router serves and nothing else.
 
+mod contracts;
+
 use std::collections::BTreeMap;
 
 use axum::Json;
+use serde_json::Value;
 use utoipa::openapi::path::{HttpMethod, Operation};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, OpenApi as _};
 
-use super::ErrorBody;
+use super::{ApiError, ErrorBody};
 
 /// The security schemes: the same key, in a header or (for clients that cannot set one,
 /// such as a browser's `EventSource`) in the query.
@@ -32,8 +35,16 @@ pub(super) fn base() -> OpenApi {
     ApiDoc::openapi()
 }
 
-/// The whole document.
-pub fn document() -> OpenApi {
+/// The whole document: the route table's, with the contracts' schemas where a route takes or
+/// gives what a contract describes.
+pub fn document() -> Result<Value, serde_json::Error> {
+    let mut document = serde_json::to_value(routes_document())?;
+    contracts::apply(&mut document)?;
+    Ok(document)
+}
+
+/// What the route table and the shared layers say.
+fn routes_document() -> OpenApi {
     let mut document = super::table(|mutating| mutating).into_openapi();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let components = document.components.get_or_insert_with(Default::default);
@@ -58,10 +69,15 @@ pub fn document() -> OpenApi {
     get,
     path = "/api/openapi.json",
     tag = "meta",
-    responses((status = 200, description = "This document (OpenAPI 3.1)", body = Object)),
+    responses(
+        (status = 200, description = "This document (OpenAPI 3.1)", body = Object),
+        (status = 500, description = "`internal`: the document could not be built", body = ErrorBody),
+    ),
 )]
-pub(super) async fn openapi_json() -> Json<OpenApi> {
-    Json(document())
+pub(super) async fn openapi_json() -> Result<Json<Value>, ApiError> {
+    document()
+        .map(Json)
+        .map_err(|error| ApiError::Document(error.to_string()))
 }
 
 fn operations(

@@ -48,6 +48,8 @@ pub enum ApiError {
     Upstream(String),
     #[error("missing or wrong X-Api-Key")]
     Unauthorized,
+    #[error("the OpenAPI document could not be built: {0}")]
+    Document(String),
 }
 
 impl ApiError {
@@ -69,6 +71,7 @@ impl ApiError {
             ApiError::JobStore(_) => (StatusCode::SERVICE_UNAVAILABLE, "job_store_unavailable"),
             ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "module_failed"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Document(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Route(route) => match route {
                 RouteError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "unknown_operation"),
                 RouteError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
@@ -112,6 +115,7 @@ impl ApiError {
             }
             ApiError::EventStore(_) => "the event store is unavailable".to_owned(),
             ApiError::JobStore(_) => "the job store is unavailable".to_owned(),
+            ApiError::Document(_) => "the OpenAPI document could not be built".to_owned(),
             other => other.to_string(),
         }
     }

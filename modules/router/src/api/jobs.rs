@@ -94,7 +94,8 @@ pub(super) async fn create_download(
 }
 
 /// A track is checked against the same contract `download.track` enforces.
-fn parse_track(track: Value) -> Result<TrackRef, ApiError> {
+fn parse_track(mut track: Value) -> Result<TrackRef, ApiError> {
+    soulspot_contracts::numbers::integral_floats_as_integers(&mut track);
     let contracts = soulspot_contracts::contracts()
         .map_err(|error| ApiError::InvalidRequest(error.to_string()))?;
     contracts

@@ -69,8 +69,7 @@ async fn the_document_is_openapi_json_with_the_api_key_as_its_security_scheme() 
 #[tokio::test]
 async fn the_document_lists_every_route_the_router_serves_and_no_other() {
     let app = spawn_app().await;
-    let document = soulspot_router::api::document();
-    let document = serde_json::to_value(&document).unwrap();
+    let document = soulspot_router::api::document().unwrap();
     let paths = document["paths"].as_object().unwrap();
     assert!(paths.len() >= 10, "{paths:?}");
     for (path, item) in paths {
@@ -113,4 +112,37 @@ fn every_api_route_is_added_through_the_documenting_route_table() {
         );
     }
     assert!(source.contains("routes!("));
+}
+
+/// JSON Schema, and so the document, counts `14.0` as an integer: a track written that way
+/// is a valid download, not a 400 from serde's `u64`.
+#[tokio::test]
+async fn a_track_whose_integer_is_written_as_a_float_is_accepted_as_its_contract_allows() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .post(
+            "/api/downloads",
+            r#"{"track": {"title": "Teardrop", "artist": "Massive Attack", "duration_ms": 14.0}}"#
+                .to_owned(),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+}
+
+/// An operation whose contract accepts `{}` may be called without a body; one whose contract
+/// requires fields says its body is required.
+#[test]
+fn an_operation_body_is_optional_exactly_where_its_contract_accepts_an_empty_object() {
+    let document = soulspot_router::api::document().unwrap();
+    let required = |operation: &str| {
+        document["paths"][format!("/api/operations/{operation}")]["post"]["requestBody"]["required"]
+            .clone()
+    };
+    assert_eq!(required("library.stats"), false);
+    assert_eq!(required("search.track"), true);
+    assert!(
+        document["paths"]
+            .get("/api/operations/{operation}")
+            .is_none()
+    );
 }
