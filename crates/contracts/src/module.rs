@@ -38,7 +38,6 @@ impl ModuleStatus {
 }
 
 /// One named check inside a health report.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthCheck {
     pub name: String,

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, join_all};
-use soulspot_contracts::{HealthCheck, HealthReport};
+use serde::Serialize;
+use soulspot_contracts::{HealthCheck, HealthReport, ModuleStatus};
 
 type Check = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
@@ -51,5 +52,48 @@ impl HealthChecks {
             }
         });
         HealthReport::from_checks(join_all(runs).await)
+    }
+}
+
+/// What anyone who can reach an HTTP endpoint reads of a failing check.
+pub const PUBLIC_FAILURE: &str = "failing (the cause is in the service's logs)";
+
+/// A check as HTTP shows it (`/readyz`, the router's `/api/modules/status`): its name, whether it
+/// passes, and a fixed phrase when it does not. The check's `detail` stays on the bus and in
+/// the logs: modules write it for operators, it names hosts, URLs and error chains of the
+/// services behind them, and free text from a peer cannot be vetted where it is shown.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicCheck {
+    pub name: String,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub reason: Option<&'static str>,
+}
+
+impl From<&HealthCheck> for PublicCheck {
+    fn from(check: &HealthCheck) -> Self {
+        Self {
+            name: check.name.clone(),
+            ok: check.ok,
+            reason: (!check.ok).then_some(PUBLIC_FAILURE),
+        }
+    }
+}
+
+/// A health report as HTTP shows it: the status and the public form of every check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicReport {
+    pub status: ModuleStatus,
+    pub checks: Vec<PublicCheck>,
+}
+
+impl From<&HealthReport> for PublicReport {
+    fn from(report: &HealthReport) -> Self {
+        Self {
+            status: report.status,
+            checks: report.checks.iter().map(PublicCheck::from).collect(),
+        }
     }
 }

@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::health::HealthChecks;
+use crate::health::{HealthChecks, PublicReport};
 
 #[derive(Clone)]
 struct Ops {
@@ -41,7 +41,8 @@ pub fn ops_routes(client: Client, checks: HealthChecks) -> Router {
 }
 
 /// 503 unless connected and every check passes: a degraded module (its slskd down, its
-/// library root unwritable) is not ready for work.
+/// library root unwritable) is not ready for work. Open to anyone, so it shows checks in
+/// their public form only.
 async fn readyz(Extract(ops): Extract<Ops>) -> Response {
     let connected = ops.client.connection_state() == State::Connected;
     let report = ops.checks.report().await;
@@ -54,7 +55,7 @@ async fn readyz(Extract(ops): Extract<Ops>) -> Response {
     let body = serde_json::json!({
         "ready": ready,
         "nats": if connected { "connected" } else { "disconnected" },
-        "health": report,
+        "health": PublicReport::from(&report),
     });
     (status, axum::Json(body)).into_response()
 }

@@ -9,15 +9,15 @@ use anyhow::Context;
 use async_nats::Client;
 use soulspot_bus::EventBus;
 use soulspot_contracts::operations::modules;
-use soulspot_runtime::HealthChecks;
 use soulspot_runtime::http::HttpServer;
+use soulspot_runtime::{HealthChecks, Secret};
 
 use crate::api::{self, ApiState};
 use crate::monitor::HealthMonitor;
 use crate::pipeline::Pipeline;
 use crate::registry::Registry;
 use crate::route::Router;
-use crate::settings::RouterSettings;
+use crate::settings::{ApiSettings, RouterSettings};
 
 /// A built router, listening and polling, until `run_until_stopped` returns.
 #[derive(Debug)]
@@ -26,10 +26,13 @@ pub struct Application {
     client: Client,
     _monitor: HealthMonitor,
     server: HttpServer,
+    api_key: Secret,
 }
 
 impl Application {
     pub async fn build(settings: RouterSettings) -> anyhow::Result<Self> {
+        // Settled first: a router that cannot guard its API does not start at all.
+        let api_key = api::key::resolve(&settings.api).context("failed to settle on an api key")?;
         let client = soulspot_bus::connect(&settings.service.nats, modules::ROUTER).await?;
         let events = EventBus::new(client.clone(), modules::ROUTER, &settings.service.events)
             .await
@@ -50,11 +53,15 @@ impl Application {
         let pipeline = Pipeline::start(router.clone(), events.clone(), settings.pipeline.clone())
             .await
             .context("failed to start the pipeline")?;
+        let api_settings = ApiSettings {
+            api_key: api_key.clone(),
+            ..settings.api.clone()
+        };
         let state = ApiState {
             router: router.clone(),
             pipeline: Arc::new(pipeline),
             events,
-            settings: settings.api.clone(),
+            settings: api_settings,
         };
         let routes = api::routes(state).merge(soulspot_runtime::http::ops_routes(
             client.clone(),
@@ -69,11 +76,17 @@ impl Application {
             client,
             _monitor: monitor,
             server,
+            api_key,
         })
     }
 
     pub fn address(&self) -> SocketAddr {
         self.server.address()
+    }
+
+    /// The key every `/api/*` request must carry: the configured one or the key file's.
+    pub fn api_key(&self) -> &Secret {
+        &self.api_key
     }
 
     /// The router itself, for callers in the same process (benchmarks, the pipeline).

@@ -11,6 +11,10 @@ use soulspot_contracts::operations::metadata_keys;
 use soulspot_contracts::{HealthCheck, HealthReport, ModuleStatus, subjects};
 use tokio::sync::{Notify, watch};
 
+pub use status::{ModuleView, ProviderView, StatusReport};
+
+mod status;
+
 /// One capability endpoint of one module.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Endpoint {
@@ -185,10 +189,9 @@ impl Registry {
                     detail: Some(format!("no answer on {}", subjects::health(&name))),
                 }]
             });
-            let previous = state
-                .modules
-                .get(&name)
-                .map_or(ModuleStatus::Unknown, |old| old.status);
+            let old = state.modules.get(&name);
+            log_failing_checks(&name, old.map_or(&[], |old| &old.checks), &entry.checks);
+            let previous = old.map_or(ModuleStatus::Unknown, |old| old.status);
             log_transition(&name, previous, entry.status);
             state.modules.insert(name, entry);
         }
@@ -268,49 +271,6 @@ impl Registry {
             })
             .collect()
     }
-
-    pub fn snapshot(&self) -> StatusReport {
-        let state = self.read();
-        let modules = state
-            .modules
-            .iter()
-            .map(|(name, entry)| {
-                let module = ModuleView {
-                    name: name.clone(),
-                    status: entry.status,
-                    instances: entry.instances.values().cloned().collect(),
-                    capabilities: entry.endpoints.clone(),
-                    checks: entry.checks.clone(),
-                };
-                (name.clone(), module)
-            })
-            .collect::<BTreeMap<_, _>>();
-        let mut capabilities: BTreeMap<String, Vec<ProviderView>> = BTreeMap::new();
-        for (name, entry) in &state.modules {
-            for endpoint in &entry.endpoints {
-                capabilities
-                    .entry(endpoint.operation.clone())
-                    .or_default()
-                    .push(ProviderView {
-                        module: name.clone(),
-                        priority: endpoint.priority,
-                        status: entry.status,
-                    });
-            }
-        }
-        for providers in capabilities.values_mut() {
-            providers.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.module.cmp(&b.module)));
-        }
-        let (active, inactive): (Vec<_>, Vec<_>) = modules
-            .values()
-            .partition(|module| module.status.is_routable());
-        StatusReport {
-            active: active.iter().map(|module| module.name.clone()).collect(),
-            inactive: inactive.iter().map(|module| module.name.clone()).collect(),
-            modules: modules.into_values().collect(),
-            capabilities,
-        }
-    }
 }
 
 fn candidates_in(state: &State, operation: &str) -> Vec<Candidate> {
@@ -367,28 +327,17 @@ fn log_transition(module: &str, from: ModuleStatus, to: ModuleStatus) {
     }
 }
 
-/// `GET /api/modules/status`.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct StatusReport {
-    pub modules: Vec<ModuleView>,
-    /// Operation → providers, best first.
-    pub capabilities: BTreeMap<String, Vec<ProviderView>>,
-    pub active: Vec<String>,
-    pub inactive: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ModuleView {
-    pub name: String,
-    pub status: ModuleStatus,
-    pub instances: Vec<Instance>,
-    pub capabilities: Vec<Endpoint>,
-    pub checks: Vec<HealthCheck>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ProviderView {
-    pub module: String,
-    pub priority: u32,
-    pub status: ModuleStatus,
+/// A check's detail is for operators only (the API shows a fixed phrase): it is logged once
+/// each time a check starts failing or fails differently.
+fn log_failing_checks(module: &str, before: &[HealthCheck], now: &[HealthCheck]) {
+    for check in now.iter().filter(|check| !check.ok) {
+        if !before.contains(check) {
+            tracing::warn!(
+                module,
+                check = %check.name,
+                detail = check.detail.as_deref().unwrap_or_default(),
+                "health check failing"
+            );
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! The router's settings: `[router]` for discovery and routing, `[api]` for HTTP.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -19,9 +20,11 @@ pub struct RouterSettings {
 }
 
 impl Validate for RouterSettings {
-    /// The limits every service has; the router's own values are clamped where they are read.
+    /// The limits every service has, and the API key; the router's own values are clamped
+    /// where they are read.
     fn validate(&self) -> Result<(), SettingsError> {
-        self.service.validate()
+        self.service.validate()?;
+        self.api.validate()
     }
 }
 
@@ -71,13 +74,20 @@ impl RoutingSettings {
     }
 }
 
+/// The shortest API key accepted in settings: a shorter one can be guessed.
+pub const MIN_API_KEY_CHARS: usize = 16;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ApiSettings {
     /// Bodies larger than this are refused with 413.
     pub max_body_bytes: usize,
-    /// When set, requests that change anything (POST) must carry it in `X-Api-Key`.
+    /// The key every `/api/*` request carries in `X-Api-Key` (or `?apikey=`). When empty, the
+    /// key in `key_file` is used, generated there at first start.
     pub api_key: Secret,
+    /// Where the generated API key is kept between starts (mode 0600); read only when
+    /// `api_key` is empty.
+    pub key_file: PathBuf,
 }
 
 impl Default for ApiSettings {
@@ -85,6 +95,67 @@ impl Default for ApiSettings {
         Self {
             max_body_bytes: 256 * 1024,
             api_key: Secret::default(),
+            key_file: PathBuf::from("data/router/api_key"),
         }
+    }
+}
+
+impl Validate for ApiSettings {
+    fn validate(&self) -> Result<(), SettingsError> {
+        let key_chars = self.api_key.expose().chars().count();
+        if key_chars > 0 && key_chars < MIN_API_KEY_CHARS {
+            return Err(SettingsError::invalid(
+                "api.api_key",
+                format!(
+                    "must be at least {MIN_API_KEY_CHARS} characters (or empty to generate one)"
+                ),
+            ));
+        }
+        if self.api_key.is_empty() && self.key_file.as_os_str().is_empty() {
+            return Err(SettingsError::invalid(
+                "api.key_file",
+                "must name a file when `api.api_key` is empty",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_configured_api_key_shorter_than_sixteen_characters_is_refused() {
+        let short = ApiSettings {
+            api_key: Secret::new("let-me-in"),
+            ..ApiSettings::default()
+        };
+        let long = ApiSettings {
+            api_key: Secret::new("let-me-in-0123456"),
+            ..ApiSettings::default()
+        };
+
+        let refused = short.validate();
+
+        assert!(
+            matches!(&refused, Err(SettingsError::Invalid { key, .. }) if key == "api.api_key"),
+            "{refused:?}"
+        );
+        assert!(long.validate().is_ok());
+        assert!(
+            ApiSettings::default().validate().is_ok(),
+            "empty: generated"
+        );
+    }
+
+    #[test]
+    fn without_a_key_a_key_file_is_needed() {
+        let nowhere = ApiSettings {
+            key_file: PathBuf::new(),
+            ..ApiSettings::default()
+        };
+
+        assert!(nowhere.validate().is_err());
     }
 }

@@ -45,7 +45,7 @@ pub fn document() -> Result<Value, serde_json::Error> {
 
 /// What the route table and the shared layers say.
 fn routes_document() -> OpenApi {
-    let mut document = super::table(|mutating| mutating).into_openapi();
+    let mut document = super::table().into_openapi();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let components = document.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
@@ -94,16 +94,26 @@ fn operations(
     .filter_map(|(method, operation)| operation.map(|operation| (method, operation)))
 }
 
-/// The key and the answers of the layers every route passes: the key check, and for a
-/// `POST` the body's decoding.
+/// The key and the answers of the layers every route passes: the gate (key, origin, and for
+/// a `POST` the content type) and a `POST` body's decoding.
 fn add_shared(method: HttpMethod, operation: &mut Operation) {
     operation.security = Some(vec![
         SecurityRequirement::new(HEADER_SCHEME, Vec::<String>::new()),
         SecurityRequirement::new(QUERY_SCHEME, Vec::<String>::new()),
     ]);
-    let mut shared = vec![("401", "`unauthorized`: the API key is missing or wrong")];
+    let mut shared = vec![
+        ("401", "`unauthorized`: the API key is missing or wrong"),
+        (
+            "403",
+            "`cross_origin`: the `Origin` header names another site",
+        ),
+    ];
     if method == HttpMethod::Post {
         shared.extend([
+            (
+                "415",
+                "`unsupported_media_type`: the `Content-Type` is not `application/json`",
+            ),
             (
                 "400",
                 "`bad_json` (the body is not JSON) or `invalid_request` (the body or a parameter does not fit)",

@@ -1,11 +1,12 @@
-//! The API's one error boundary: each failure maps to a status and a stable code; the
-//! whole cause is logged, the client sees only the code and a message.
+//! The API's one error boundary: each failure maps to a status and a stable code. A 4xx
+//! tells the client what to fix; a 5xx tells it only that the server failed, with a reference
+//! id logged next to the whole cause, so that nothing internal (subjects, module error text,
+//! store errors) reaches a client and an operator can still find what happened.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use soulspot_bus::RequestError;
 use soulspot_contracts::ErrorKind;
 
 use crate::route::RouteError;
@@ -16,16 +17,21 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-/// What went wrong: a stable code to branch on and a message for people.
+/// What went wrong: a stable code to branch on, a message for people and, on a 5xx, the
+/// reference under which the router logged the cause.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable and lowercase: `bad_json`, `invalid_request`, `unauthorized`, `not_found`,
-    /// `unknown_operation`, `payload_too_large`, `rejected_by_module`, `module_failed`,
-    /// `bad_reply`, `module_not_available`, `module_busy`, `deadline_exceeded`,
-    /// `event_store_unavailable`, `job_store_unavailable`.
+    /// Stable and lowercase: `bad_json`, `invalid_request`, `unauthorized`, `cross_origin`,
+    /// `unsupported_media_type`, `not_found`, `unknown_operation`, `payload_too_large`,
+    /// `rejected_by_module`, `module_failed`, `bad_reply`, `module_not_available`,
+    /// `module_busy`, `deadline_exceeded`, `event_store_unavailable`,
+    /// `job_store_unavailable`, `internal`.
     #[schema(value_type = String, example = "invalid_request")]
     pub code: &'static str,
     pub message: String,
+    /// On a 5xx only: quote it when reporting the failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,8 +52,12 @@ pub enum ApiError {
     JobStore(String),
     #[error("a module answered with something unexpected: {0}")]
     Upstream(String),
-    #[error("missing or wrong X-Api-Key")]
+    #[error("missing or wrong api key: send it in X-Api-Key or the apikey query parameter")]
     Unauthorized,
+    #[error("requests that change something must have content-type application/json")]
+    UnsupportedMediaType,
+    #[error("requests from another site are refused")]
+    CrossOrigin,
     #[error("the OpenAPI document could not be built: {0}")]
     Document(String),
 }
@@ -71,6 +81,10 @@ impl ApiError {
             ApiError::JobStore(_) => (StatusCode::SERVICE_UNAVAILABLE, "job_store_unavailable"),
             ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "module_failed"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            ApiError::CrossOrigin => (StatusCode::FORBIDDEN, "cross_origin"),
             ApiError::Document(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Route(route) => match route {
                 RouteError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "unknown_operation"),
@@ -97,44 +111,43 @@ impl ApiError {
             },
         }
     }
+}
 
-    /// What the client may read: no subjects, no internal chains.
-    fn public_message(&self) -> String {
-        match self {
-            ApiError::Route(RouteError::Exhausted { operation, last }) => match last {
-                RequestError::Timeout { after, .. } => {
-                    format!("no provider of {operation} answered within {after:?}")
-                }
-                RequestError::Service { code, message, .. } => {
-                    format!("the provider of {operation} failed ({code}): {message}")
-                }
-                _ => format!("every provider of {operation} failed"),
-            },
-            ApiError::Route(RouteError::BadReply { module, .. }) => {
-                format!("{module} sent a reply that is not json")
-            }
-            ApiError::EventStore(_) => "the event store is unavailable".to_owned(),
-            ApiError::JobStore(_) => "the job store is unavailable".to_owned(),
-            ApiError::Document(_) => "the OpenAPI document could not be built".to_owned(),
-            other => other.to_string(),
-        }
+/// What a client reads of a failure on the server side: which kind of failure, never its
+/// cause; the cause is in the log under the reference.
+fn server_message(code: &str) -> &'static str {
+    match code {
+        "deadline_exceeded" => "no module answered in time; try again later",
+        "module_not_available" => "no module able to do this is available; try again later",
+        "module_busy" => "every module able to do this is busy; try again later",
+        "event_store_unavailable" => "the event store is unavailable; try again later",
+        "job_store_unavailable" => "the job store is unavailable; try again later",
+        "internal" => "the router failed to do this; quote the reference when reporting it",
+        _ => "a module failed to do this; quote the reference when reporting it",
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if status.is_server_error() {
-            tracing::error!(code, error = %self, "request failed");
-        } else {
-            tracing::info!(code, error = %self, "request refused");
-        }
-        let body = ErrorBody {
-            error: ErrorDetail {
+        let error = if status.is_server_error() {
+            let reference = uuid::Uuid::new_v4().simple().to_string();
+            tracing::error!(%reference, code, error = %self, "request failed");
+            ErrorDetail {
                 code,
-                message: self.public_message(),
-            },
+                message: server_message(code).to_owned(),
+                reference: Some(reference),
+            }
+        } else {
+            // A 4xx tells the client what to fix; a module's refusal is its verdict on the
+            // caller's input, so its text is shown too.
+            tracing::info!(code, error = %self, "request refused");
+            ErrorDetail {
+                code,
+                message: self.to_string(),
+                reference: None,
+            }
         };
-        (status, Json(body)).into_response()
+        (status, Json(ErrorBody { error })).into_response()
     }
 }

@@ -1,11 +1,13 @@
-//! The router's HTTP API (axum). Every error is JSON `{error: {code, message}}`. The route
+//! The router's HTTP API (axum). Every error is JSON `{error: {code, message}}`, with a
+//! `reference` on 5xx; every route sits behind the API key and the cross-site gate. The route
 //! table below is also the OpenAPI document's list of operations (`GET /api/openapi.json`).
 
-mod auth;
 mod doc;
 mod error;
 mod events;
+mod guard;
 mod jobs;
+pub mod key;
 mod operations;
 mod playlists;
 mod search;
@@ -41,27 +43,25 @@ pub struct ApiState {
     pub settings: ApiSettings,
 }
 
-/// The `/api` routes; the caller merges in `/healthz`, `/readyz` and `/metrics`.
+/// The `/api` routes, every one (and the fallback) behind [`guard::guard`]; the caller merges
+/// in `/healthz`, `/readyz` and `/metrics`, which stay open. `state.settings.api_key` is the
+/// resolved key ([`key::resolve`]): when it is empty, every request is refused.
 pub fn routes(state: ApiState) -> Routes {
-    let guard = middleware::from_fn_with_state(state.clone(), auth::require_api_key);
-    let (routes, _) = table(|mutating| mutating.route_layer(guard)).split_for_parts();
+    let (routes, _) = table().split_for_parts();
     routes
         .fallback(|| async { ApiError::NotFound("no such endpoint".to_owned()) })
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(state)
 }
 
 /// The route table: every route with its OpenAPI operation, one list for both, so no route
-/// goes undocumented. `guard` wraps the routes that change something.
-fn table(
-    guard: impl FnOnce(OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState>,
-) -> OpenApiRouter<ApiState> {
-    let mutating = OpenApiRouter::new()
+/// goes undocumented.
+fn table() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::with_openapi(doc::base())
         .routes(routes!(operations::call_operation))
         .routes(routes!(jobs::create_download))
-        .routes(routes!(playlists::sync));
-    OpenApiRouter::with_openapi(doc::base())
-        .merge(guard(mutating))
+        .routes(routes!(playlists::sync))
         .routes(routes!(status::modules_status))
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(jobs::get_job))

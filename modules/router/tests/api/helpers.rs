@@ -18,18 +18,35 @@ use soulspot_runtime::{CallContext, Capability, ModuleBuilder, RunningModule, Se
 pub const HEALTH_INTERVAL: Duration = Duration::from_millis(500);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_millis(400);
 
+/// The key the test routers are configured with, unless a test clears it.
+pub const TEST_API_KEY: &str = "test-api-key-0123456789abcdef";
+
 pub struct TestApp {
     pub nats: NatsServer,
     pub address: SocketAddr,
+    /// Sends the router's API key with every request.
     pub http: reqwest::Client,
+    pub api_key: String,
 }
 
-/// A nats-server, and helpers aimed at a router that the test starts itself at `address`.
+/// A client that sends `api_key` in `X-Api-Key` with every request.
+pub fn keyed_client(api_key: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-api-key", api_key.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// A nats-server, and helpers aimed at a router that the test starts itself at `address`
+/// with `TEST_API_KEY`.
 pub fn app_at(nats: NatsServer, address: SocketAddr) -> TestApp {
     TestApp {
         nats,
         address,
-        http: reqwest::Client::new(),
+        http: keyed_client(TEST_API_KEY),
+        api_key: TEST_API_KEY.to_owned(),
     }
 }
 
@@ -44,6 +61,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut RouterSettings)) -> Test
     settings.service.nats.url = nats.url();
     settings.service.http.bind = "127.0.0.1:0".to_owned();
     settings.api.max_body_bytes = 8 * 1024;
+    settings.api.api_key = soulspot_runtime::Secret::new(TEST_API_KEY);
     settings.pipeline.request_timeout_ms = REQUEST_TIMEOUT.as_millis() as u64;
     for policy in [
         &mut settings.pipeline.request_retry,
@@ -68,11 +86,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut RouterSettings)) -> Test
     configure(&mut settings);
     let application = Application::build(settings).await.unwrap();
     let address = application.address();
+    let api_key = application.api_key().expose().to_owned();
     tokio::spawn(application.run_until_stopped(std::future::pending()));
     TestApp {
         nats,
         address,
-        http: reqwest::Client::new(),
+        http: keyed_client(&api_key),
+        api_key,
     }
 }
 
@@ -298,13 +318,31 @@ impl TestApp {
     }
 }
 
-/// Warnings logged while installed (thread-local: use a current-thread runtime).
-#[derive(Clone, Default)]
-pub struct CapturedWarnings(Arc<Mutex<Vec<BTreeMap<String, String>>>>);
+/// Events at `level` or above logged while installed (thread-local: use a current-thread
+/// runtime).
+#[derive(Clone)]
+pub struct CapturedLogs {
+    level: tracing::Level,
+    events: Arc<Mutex<Vec<BTreeMap<String, String>>>>,
+}
 
-impl CapturedWarnings {
+/// Warnings and errors.
+impl Default for CapturedLogs {
+    fn default() -> Self {
+        Self::at_least(tracing::Level::WARN)
+    }
+}
+
+impl CapturedLogs {
+    pub fn at_least(level: tracing::Level) -> Self {
+        Self {
+            level,
+            events: Arc::default(),
+        }
+    }
+
     pub fn with_message(&self, message: &str) -> Vec<BTreeMap<String, String>> {
-        self.0
+        self.events
             .lock()
             .unwrap()
             .iter()
@@ -312,16 +350,22 @@ impl CapturedWarnings {
             .cloned()
             .collect()
     }
+
+    /// Every field of every captured event, as one text to search.
+    pub fn text(&self) -> String {
+        format!("{:?}", self.events.lock().unwrap())
+    }
 }
 
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CapturedWarnings {
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CapturedLogs {
     fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        if *event.metadata().level() != tracing::Level::WARN {
+        // Levels order by verbosity: ERROR is the smallest.
+        if *event.metadata().level() > self.level {
             return;
         }
         let mut fields = FieldMap::default();
         event.record(&mut fields);
-        self.0.lock().unwrap().push(fields.0);
+        self.events.lock().unwrap().push(fields.0);
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::fakes::{self, Counters, Downloads};
 use soulspot_bus::testing::NatsServer;
 
-use crate::helpers::{TestApp, app_at, spawn_app};
+use crate::helpers::{TEST_API_KEY, TestApp, app_at, keyed_client, spawn_app};
 
 const JOBS: usize = 20;
 const FINISH: Duration = Duration::from_secs(60);
@@ -26,6 +26,7 @@ impl RouterProcess {
         let child = Command::new(env!("CARGO_BIN_EXE_soulspot-router"))
             .env("SOULSPOT__NATS__URL", nats_url)
             .env("SOULSPOT_ROUTER__HTTP__BIND", bind)
+            .env("SOULSPOT_ROUTER__API__API_KEY", TEST_API_KEY)
             .env("SOULSPOT_ROUTER__ROUTER__HEALTH_INTERVAL_MS", "500")
             .env("SOULSPOT_ROUTER__PIPELINE__ACK_WAIT_MS", "2000")
             .env("SOULSPOT_ROUTER__PIPELINE__DOWNLOAD_TIMEOUT_MS", "20000")
@@ -104,7 +105,7 @@ async fn wait_for_all(app: &TestApp, ids: &[String]) {
 async fn jobs_in_flight_when_the_router_is_killed_all_complete_after_restart_exactly_once() {
     let nats = NatsServer::start().unwrap();
     let bind = free_address();
-    let http = reqwest::Client::new();
+    let http = keyed_client(TEST_API_KEY);
     let mut router = RouterProcess::spawn(&nats.url(), &bind);
     wait_until_ready(&http, &bind).await;
     let app = app_at(nats, bind.parse().unwrap());
