@@ -30,9 +30,6 @@ pub(super) fn apply(document: &mut Value) -> Result<(), serde_json::Error> {
         post["summary"] = json!(format!("Routes `{operation}` to its best live provider"));
         post["requestBody"]["content"]["application/json"]["schema"] =
             contract.request.schema().clone();
-        // An empty body reads as `{}`: it may be left out where the contract accepts `{}`.
-        post["requestBody"]["required"] =
-            json!(contracts.validate_request(operation, &json!({})).is_err());
         post["responses"]["200"]["content"]["application/json"]["schema"] =
             contract.reply.schema().clone();
         paths.insert(format!("/api/operations/{operation}"), item);
