@@ -49,6 +49,7 @@ pub struct ApiState {
 pub fn routes(state: ApiState) -> Routes {
     let (routes, _) = table().split_for_parts();
     routes
+        .route_layer(middleware::from_fn(guard::require_json))
         .fallback(|| async { ApiError::NotFound("no such endpoint".to_owned()) })
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
