@@ -84,8 +84,10 @@ pub(super) async fn require_json(request: Request, next: Next) -> Result<Respons
     Ok(next.run(request).await)
 }
 
+/// POST is the only changing method the route table serves; any other (TRACE included,
+/// which axum's method fallback lets through this layer) is left to routing's 405.
 fn may_change_something(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+    *method == Method::POST
 }
 
 /// `application/json`, with or without parameters such as `; charset=utf-8`. Anything else is
