@@ -88,13 +88,19 @@ SOULSPOT_LIBRARY__LIBRARY__ROOT="$STATE/library" \
 SOULSPOT_LIBRARY__LIBRARY__DOWNLOADS_DIR="$STATE/downloads" \
   start library "$BIN"/soulspot-library
 start notifications "$BIN"/soulspot-notifications
-SOULSPOT_ROUTER__HTTP__BIND=$ROUTER_BIND start router "$BIN"/soulspot-router
+# The router keeps its generated API key in the stack's state folder (kept between runs;
+# `make demo` starts afresh). A key set in SOULSPOT_ROUTER__API__API_KEY wins over the file.
+API_KEY_FILE=$STATE/router/api_key
+SOULSPOT_ROUTER__HTTP__BIND=$ROUTER_BIND SOULSPOT_ROUTER__API__KEY_FILE=$API_KEY_FILE \
+  start router "$BIN"/soulspot-router
 
 API=http://$ROUTER_BIND
-get() { curl -fsS "$API$1"; }
+API_KEY=${SOULSPOT_ROUTER__API__API_KEY:-}
+get() { curl -fsS -H "X-Api-Key: $API_KEY" "$API$1"; }
 report() { python3 scripts/stack_report.py "$@"; }
 active=0
 for _ in $(seq 1 300); do
+  [ -n "$API_KEY" ] || { [ -s "$API_KEY_FILE" ] && API_KEY=$(<"$API_KEY_FILE"); } || true
   active=$(get /api/modules/status 2>/dev/null | report active) || active=0
   [ "$active" -ge 5 ] && break
   sleep 0.2
@@ -111,7 +117,11 @@ if [ "$mode" = run ]; then
   cat <<TEXT
 
 SoulSpot is running.
-  API:       $API   (try: curl -s -X POST $API/api/downloads -d '{"query": "$DEMO_QUERY"}')
+  API:       $API
+  API key:   $API_KEY
+             (kept in $API_KEY_FILE; send it as the X-Api-Key header or ?apikey=)
+             try: curl -s -X POST $API/api/downloads -H "X-Api-Key: $API_KEY" \\
+                    -H 'content-type: application/json' -d '{"query": "$DEMO_QUERY"}'
   NATS:      $SOULSPOT__NATS__URL
   library:   $STATE/library
   logs:      $LOGS
@@ -123,7 +133,7 @@ fi
 
 echo
 echo "POST /api/downloads {\"query\": \"$DEMO_QUERY\"}"
-job=$(curl -fsS -X POST "$API/api/downloads" -H 'content-type: application/json' \
+job=$(curl -fsS -X POST "$API/api/downloads" -H "X-Api-Key: $API_KEY" -H 'content-type: application/json' \
   -d "{\"query\": \"$DEMO_QUERY\"}" | report job-id)
 echo "job $job queued"
 state=queued

@@ -20,8 +20,9 @@ use serde_json::{Value, json};
 use soulspot_bus::testing::NatsServer;
 use soulspot_bus::testing::bench::{Samples, Table, env_or, per_round};
 use soulspot_bus::{MessageContext, NatsSettings, request_bytes};
-use soulspot_e2e::{Stack, StackOptions, instant};
+use soulspot_e2e::{Stack, StackOptions, instant, keyed_client};
 use soulspot_router::{Application, RouterSettings};
+use soulspot_runtime::Secret;
 
 /// Messages one job costs the router, counted from the pipeline's code (`pipeline/worker.rs`):
 /// routed requests: download.track, enrich.metadata, import.track, notify.track_ready;
@@ -42,6 +43,9 @@ async fn main() -> anyhow::Result<()> {
     router_memory(queued).await
 }
 
+/// The key the benchmark's routers are configured with.
+const API_KEY: &str = "bench-api-key-0123456789abcdef";
+
 /// One job's figures, or the bare messages', in one round.
 struct Round {
     job_p50_us: f64,
@@ -59,9 +63,10 @@ async fn orchestration_overhead(rounds: usize, jobs_per_round: usize) -> anyhow:
     let _modules = instant::start(client.clone(), Arc::new(AtomicBool::new(false))).await?;
     let mut settings = RouterSettings::default();
     settings.service.nats = nats.clone();
+    settings.api.api_key = Secret::new(API_KEY);
     let application = Application::build(settings).await?;
     let mut job = OneJob {
-        http: reqwest::Client::new(),
+        http: keyed_client(application.api_key())?,
         url: format!("http://{}/api/downloads", application.address()),
         finished: client.subscribe("soulspot.events.*.pipeline.>").await?,
         submitted: 0,
@@ -313,11 +318,12 @@ async fn router_memory(queued: usize) -> anyhow::Result<()> {
     let mut router = Command::new(binary)
         .env("SOULSPOT__NATS__URL", server.url())
         .env("SOULSPOT_ROUTER__HTTP__BIND", format!("127.0.0.1:{port}"))
+        .env("SOULSPOT_ROUTER__API__API_KEY", API_KEY)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
-    let http = reqwest::Client::new();
+    let http = keyed_client(&Secret::new(API_KEY))?;
     let base = format!("http://127.0.0.1:{port}");
     let mut ready = false;
     for _ in 0..200 {

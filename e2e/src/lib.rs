@@ -59,11 +59,29 @@ impl Default for StackOptions {
     }
 }
 
+/// An HTTP client that sends `api_key` in `X-Api-Key` with every request, as every caller
+/// of the router's API must.
+pub fn keyed_client(api_key: &Secret) -> anyhow::Result<reqwest::Client> {
+    let mut key = reqwest::header::HeaderValue::from_str(api_key.expose())
+        .context("the api key is not a valid header value")?;
+    key.set_sensitive(true);
+    let headers = reqwest::header::HeaderMap::from_iter([(
+        reqwest::header::HeaderName::from_static("x-api-key"),
+        key,
+    )]);
+    Ok(reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?)
+}
+
 /// A running stack; everything stops when it is dropped.
 pub struct Stack {
     pub nats: NatsServer,
     pub sandbox: Sandbox,
     pub router_address: SocketAddr,
+    /// The router's API key (generated into the stack's folder at start).
+    pub api_key: Secret,
+    /// Sends the API key with every request.
     pub http: reqwest::Client,
     folders: tempfile::TempDir,
     /// Stops the router and every module (each drains as its binary would on SIGTERM).
@@ -177,14 +195,18 @@ impl Stack {
         settings.service.nats = nats_settings;
         settings.router.health_interval_ms = 1_000;
         settings.pipeline.max_concurrent_jobs = options.max_concurrent_jobs;
+        // No key configured: the router generates one at first start, as it does for a user.
+        settings.api.key_file = folders.path().join("router").join("api_key");
         let router = soulspot_router::Application::build(settings).await?;
         let router_address = router.address();
+        let api_key = router.api_key().clone();
         tokio::spawn(router.run_until_stopped(stop.clone().cancelled_owned()));
         let stack = Self {
             nats,
             sandbox,
             router_address,
-            http: reqwest::Client::new(),
+            http: keyed_client(&api_key)?,
+            api_key,
             folders,
             _stop: stop.drop_guard(),
         };

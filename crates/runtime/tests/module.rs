@@ -348,6 +348,12 @@ async fn the_operational_http_endpoints_answer() {
     assert_eq!(readyz["ready"], false);
     assert_eq!(readyz["nats"], "connected");
     assert_eq!(readyz["health"]["status"], "degraded");
+    assert_eq!(readyz["health"]["checks"][0]["name"], "disk");
+    assert_eq!(readyz["health"]["checks"][0]["ok"], false);
+    assert!(
+        !readyz.to_string().contains("library root not writable"),
+        "an open endpoint shows no check detail: {readyz}"
+    );
     let metrics = http
         .get(format!("http://{address}/metrics"))
         .send()

@@ -60,6 +60,21 @@ impl Round {
     }
 }
 
+/// The key the benchmark's router is configured with.
+const API_KEY: &str = "bench-api-key-0123456789abcdef";
+
+/// A client that sends the API key with every request.
+fn keyed_client() -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-api-key",
+        reqwest::header::HeaderValue::from_static(API_KEY),
+    );
+    Ok(reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?)
+}
+
 /// Everything needed to send one request along each path; cheap to clone into a burst's tasks.
 #[derive(Clone)]
 struct Targets {
@@ -82,7 +97,13 @@ impl Targets {
                     .await?;
             }
             Path::Reqwest => {
-                let response = self.http.post(&self.url).body("{}").send().await?;
+                let response = self
+                    .http
+                    .post(&self.url)
+                    .header("content-type", "application/json")
+                    .body("{}")
+                    .send()
+                    .await?;
                 anyhow::ensure!(
                     response.status().is_success(),
                     "status {}",
@@ -133,6 +154,7 @@ async fn start(server: &NatsServer) -> anyhow::Result<(Targets, RunningModule)> 
     let mut settings = RouterSettings::default();
     settings.service.nats = nats.clone();
     settings.router.health_interval_ms = 1_000;
+    settings.api.api_key = soulspot_runtime::Secret::new(API_KEY);
     let application = Application::build(settings).await?;
     let router = application.router();
     let address = application.address();
@@ -143,7 +165,7 @@ async fn start(server: &NatsServer) -> anyhow::Result<(Targets, RunningModule)> 
     let targets = Targets {
         nats: soulspot_bus::connect(&nats, "bench-caller").await?,
         router,
-        http: reqwest::Client::new(),
+        http: keyed_client()?,
         url: format!("http://{address}/api/operations/{OPERATION}"),
         minimal: MinimalHttp::new(address),
     };
@@ -264,7 +286,7 @@ impl MinimalHttp {
             None => BufStream::new(TcpStream::connect(self.address).await?),
         };
         let request = format!(
-            "POST /api/operations/{OPERATION} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
+            "POST /api/operations/{OPERATION} HTTP/1.1\r\nHost: bench\r\nX-Api-Key: {API_KEY}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
         );
         stream.write_all(request.as_bytes()).await?;
         stream.flush().await?;
