@@ -9,12 +9,13 @@ NATS_PORT ?= 4222
 ROUTER_BIND ?= 127.0.0.1:8080
 export SOULSPOT_NATS_SERVER := $(NATS_SERVER)
 
-.PHONY: help tools nats run demo test lint fmt fmt-check clippy contracts-check bench clean-data
+.PHONY: help tools schemathesis nats run demo test api-fuzz lint fmt fmt-check clippy contracts-check bench clean-data
 
 help:
 	@echo "make demo     start the whole stack, download a track end to end, stop"
 	@echo "make run      start the whole stack (NATS, sandbox, modules, router) until Ctrl-C"
 	@echo "make test     run every test against a real nats-server"
+	@echo "make api-fuzz fuzz the HTTP API against its OpenAPI document (schemathesis)"
 	@echo "make lint     rustfmt check + clippy -D warnings on all targets"
 	@echo "make fmt      format the code"
 	@echo "make contracts-check [BASE=ref]  fail on contract changes their version bumps do not allow"
@@ -35,6 +36,17 @@ $(NATS_SERVER):
 	fi
 	@$(NATS_SERVER) --version
 
+# schemathesis, pinned, only for `make api-fuzz`: `make tools` stays quick.
+SCHEMATHESIS_VERSION := 4.32.5
+SCHEMATHESIS := $(VENV)/bin/schemathesis
+
+schemathesis: $(SCHEMATHESIS)
+
+$(SCHEMATHESIS): | $(NATS_SERVER)
+	@[ -x $(VENV)/bin/pip ] || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'schemathesis==$(SCHEMATHESIS_VERSION)'
+	@$(SCHEMATHESIS) --version
+
 # deploy/nats/nats.conf reads each service's password from the environment.
 nats: tools
 	@mkdir -p $(TOOLS)/nats-data
@@ -51,6 +63,11 @@ demo: tools
 test: tools
 	cargo test --workspace --lib --bins --tests
 	cargo test --workspace --doc
+
+# The router with test-defined modules on a real nats-server, fuzzed by schemathesis against
+# GET /api/openapi.json: fails on any 5xx or any answer the document does not describe.
+api-fuzz: tools schemathesis
+	@scripts/api-fuzz.sh
 
 fmt:
 	cargo fmt --all

@@ -10,11 +10,14 @@ use crate::schema::SchemaViolation;
 use crate::version::SchemaVersion;
 
 /// One event, as stored in `SOULSPOT_EVENTS` and delivered to consumers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventEnvelope {
     /// UUIDv7: unique, and ordered by creation time. Also the JetStream dedup id.
     pub event_id: Uuid,
     pub event_type: String,
+    /// `MAJOR.MINOR.PATCH` of the event's contract.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1.0.0"))]
     pub schema_version: SchemaVersion,
     #[serde(with = "time::serde::rfc3339")]
     pub occurred_at: OffsetDateTime,
@@ -25,8 +28,10 @@ pub struct EventEnvelope {
     /// The event that caused this one, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub causation_id: Option<Uuid>,
+    /// The event's payload, as its contract (`contracts/events/<event_type>.yaml`) describes.
     pub data: Value,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub metadata: Map<String, Value>,
 }
 

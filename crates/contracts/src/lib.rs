@@ -6,6 +6,7 @@
 pub mod envelope;
 pub mod error;
 pub mod module;
+pub mod numbers;
 pub mod operations;
 pub mod payloads;
 pub mod schema;

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What the router knows of a module's ability to serve.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum ModuleStatus {

@@ -154,6 +154,7 @@ struct RawContract {
 /// A compiled message schema with its example.
 pub struct Message {
     validator: Validator,
+    schema: Value,
     example: Value,
 }
 
@@ -171,6 +172,7 @@ impl Message {
             })?;
         let compiled = Self {
             validator,
+            schema: raw.schema,
             example: raw.example,
         };
         compiled
@@ -216,6 +218,12 @@ impl Message {
     /// The example the contract ships, valid by construction.
     pub fn example(&self) -> &Value {
         &self.example
+    }
+
+    /// The JSON Schema as the contract writes it, for documents that show it (the router's
+    /// OpenAPI document).
+    pub fn schema(&self) -> &Value {
+        &self.schema
     }
 }
 
@@ -315,6 +323,13 @@ impl Contracts {
                 kind: "event",
                 name: event_type.to_owned(),
             })
+    }
+
+    /// Every event type a contract defines, sorted.
+    pub fn event_types(&self) -> Vec<&str> {
+        let mut types: Vec<&str> = self.events.keys().map(String::as_str).collect();
+        types.sort_unstable();
+        types
     }
 
     pub fn capability(&self, operation: &str) -> Result<&CapabilityContract, SchemaViolation> {

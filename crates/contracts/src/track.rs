@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Only `title` and `artist` are required; ids are filled in as modules learn them
 /// (spotify on search, metadata on enrichment).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct TrackRef {
     /// SoulSpot's own id for this track, when it has one.
@@ -27,6 +28,7 @@ pub struct TrackRef {
 }
 
 /// A file on one of the shared volumes (slskd's downloads directory or the library root).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRef {
     pub file_id: String,

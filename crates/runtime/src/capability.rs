@@ -146,6 +146,8 @@ impl Capability {
         let erased: Handler = Arc::new(move |context, body| {
             let handler = handler.clone();
             async move {
+                let mut body = body;
+                soulspot_contracts::numbers::integral_floats_as_integers(&mut body);
                 let request: Req = serde_json::from_value(body).map_err(|error| {
                     ServiceError::bad_request(format!("invalid request: {error}"))
                 })?;

@@ -62,11 +62,13 @@ pub const PUBLIC_FAILURE: &str = "failing (the cause is in the service's logs)";
 /// passes, and a fixed phrase when it does not. The check's `detail` stays on the bus and in
 /// the logs: modules write it for operators, it names hosts, URLs and error chains of the
 /// services behind them, and free text from a peer cannot be vetted where it is shown.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublicCheck {
     pub name: String,
     pub ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub reason: Option<&'static str>,
 }
 

@@ -18,7 +18,7 @@ mod status;
 pub use endpoint::Endpoint;
 use endpoint::Offered;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Instance {
     pub id: String,
     pub version: String,

@@ -18,6 +18,7 @@ pub struct SearchTrackRequest {
 }
 
 /// The reply of `search.track`: the tracks found, best match first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchTrackReply {
     pub tracks: Vec<TrackRef>,

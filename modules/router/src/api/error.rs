@@ -6,10 +6,33 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 use soulspot_contracts::ErrorKind;
 
 use crate::route::RouteError;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable code to branch on, a message for people and, on a 5xx, the
+/// reference under which the router logged the cause.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable and lowercase: `bad_json`, `invalid_request`, `unauthorized`, `cross_origin`,
+    /// `unsupported_media_type`, `not_found`, `unknown_operation`, `payload_too_large`,
+    /// `rejected_by_module`, `module_failed`, `bad_reply`, `module_not_available`,
+    /// `module_busy`, `deadline_exceeded`, `event_store_unavailable`,
+    /// `job_store_unavailable`, `internal`.
+    #[schema(value_type = String, example = "invalid_request")]
+    pub code: &'static str,
+    pub message: String,
+    /// On a 5xx only: quote it when reporting the failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -35,6 +58,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("requests from another site are refused")]
     CrossOrigin,
+    #[error("the OpenAPI document could not be built: {0}")]
+    Document(String),
 }
 
 impl ApiError {
@@ -60,6 +85,7 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::CrossOrigin => (StatusCode::FORBIDDEN, "cross_origin"),
+            ApiError::Document(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Route(route) => match route {
                 RouteError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "unknown_operation"),
                 RouteError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
@@ -96,6 +122,7 @@ fn server_message(code: &str) -> &'static str {
         "module_busy" => "every module able to do this is busy; try again later",
         "event_store_unavailable" => "the event store is unavailable; try again later",
         "job_store_unavailable" => "the job store is unavailable; try again later",
+        "internal" => "the router failed to do this; quote the reference when reporting it",
         _ => "a module failed to do this; quote the reference when reporting it",
     }
 }
@@ -106,13 +133,21 @@ impl IntoResponse for ApiError {
         let error = if status.is_server_error() {
             let reference = uuid::Uuid::new_v4().simple().to_string();
             tracing::error!(%reference, code, error = %self, "request failed");
-            json!({"code": code, "message": server_message(code), "reference": reference})
+            ErrorDetail {
+                code,
+                message: server_message(code).to_owned(),
+                reference: Some(reference),
+            }
         } else {
             // A 4xx tells the client what to fix; a module's refusal is its verdict on the
             // caller's input, so its text is shown too.
             tracing::info!(code, error = %self, "request refused");
-            json!({"code": code, "message": self.to_string()})
+            ErrorDetail {
+                code,
+                message: self.to_string(),
+                reference: None,
+            }
         };
-        (status, Json(json!({ "error": error }))).into_response()
+        (status, Json(ErrorBody { error })).into_response()
     }
 }

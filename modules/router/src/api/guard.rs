@@ -1,6 +1,6 @@
 //! The one gate in front of every `/api/*` route, the fallback included: a request from
-//! another site is refused (403), then one without the API key (401), then a body that is
-//! not JSON (415) — all before any handler runs. No CORS headers are ever added, so browsers
+//! another site is refused (403), then one without the API key (401), then, once a route
+//! matched, a body that is not JSON (415) — all before any handler runs. No CORS headers are ever added, so browsers
 //! keep other sites from reading any answer.
 
 use axum::extract::{Query, Request, State};
@@ -36,9 +36,6 @@ pub(super) async fn guard(
     // An empty expected key would match an empty given one: it means no key was resolved.
     if expected.is_empty() || !same_bytes(&given, expected) {
         return Err(ApiError::Unauthorized);
-    }
-    if may_change_something(request.method()) && !is_json(request.headers()) {
-        return Err(ApiError::UnsupportedMediaType);
     }
     // Handlers refuse unknown query parameters, and nothing after this gate needs the key.
     if let Some(uri) = without_key_parameter(request.uri()) {
@@ -78,8 +75,19 @@ fn same_site(origin: &Uri, host: &Authority) -> bool {
         && authority.port_u16().unwrap_or(default_port) == host.port_u16().unwrap_or(default_port)
 }
 
+/// A body that is not JSON (415), checked once a route matched: a method no route serves is
+/// answered 405 by routing, as the document implies, and reaches no handler anyway.
+pub(super) async fn require_json(request: Request, next: Next) -> Result<Response, ApiError> {
+    if may_change_something(request.method()) && !is_json(request.headers()) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    Ok(next.run(request).await)
+}
+
+/// POST is the only changing method the route table serves; any other (TRACE included,
+/// which axum's method fallback lets through this layer) is left to routing's 405.
 fn may_change_something(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+    *method == Method::POST
 }
 
 /// `application/json`, with or without parameters such as `; charset=utf-8`. Anything else is

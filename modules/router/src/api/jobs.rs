@@ -4,11 +4,11 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use soulspot_contracts::TrackRef;
 
-use super::{ApiError, ApiState, parse_json_body};
+use super::{ApiError, ApiState, ErrorBody, parse_json_body};
 use crate::pipeline::{Job, JobRequest, JobState};
 
 const MAX_QUERY_CHARS: usize = 500;
@@ -16,17 +16,48 @@ const DEFAULT_PAGE: usize = 50;
 const MAX_PAGE: usize = 500;
 
 /// The body of `POST /api/downloads`: exactly one of `track` or `query`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DownloadRequest {
+pub(super) struct DownloadRequest {
+    /// The track, in the strict shape of `download.track`'s contract (the document shows
+    /// the contract's own schema here).
+    #[schema(value_type = Option<Object>)]
     track: Option<Value>,
+    /// Free text to resolve into a track, 1 to 500 characters.
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     query: Option<String>,
 }
 
+/// The answer to `POST /api/downloads`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct DownloadAccepted {
+    job_id: String,
+    state: JobState,
+    links: JobLinks,
+}
+
+/// Where to follow a job.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct JobLinks {
+    /// `/api/jobs/{id}`.
+    job: String,
+}
+
+/// Queues a job that downloads a track into the library.
+#[utoipa::path(
+    post,
+    path = "/api/downloads",
+    tag = "jobs",
+    request_body(content = DownloadRequest, description = "Exactly one of `track` or `query`"),
+    responses(
+        (status = 202, description = "The job is queued", body = DownloadAccepted),
+        (status = 503, description = "`job_store_unavailable`", body = ErrorBody),
+    ),
+)]
 pub(super) async fn create_download(
     State(state): State<ApiState>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<DownloadAccepted>), ApiError> {
     let request: DownloadRequest = parse_json_body(body, state.settings.max_body_bytes)?;
     let job_request = match (request.track, request.query) {
         (Some(track), None) => JobRequest {
@@ -52,12 +83,19 @@ pub(super) async fn create_download(
         .submit(job_request)
         .await
         .map_err(ApiError::jobs)?;
-    let body = json!({"job_id": job.id, "state": job.state, "links": {"job": format!("/api/jobs/{}", job.id)}});
+    let body = DownloadAccepted {
+        links: JobLinks {
+            job: format!("/api/jobs/{}", job.id),
+        },
+        job_id: job.id,
+        state: job.state,
+    };
     Ok((StatusCode::ACCEPTED, Json(body)))
 }
 
 /// A track is checked against the same contract `download.track` enforces.
-fn parse_track(track: Value) -> Result<TrackRef, ApiError> {
+fn parse_track(mut track: Value) -> Result<TrackRef, ApiError> {
+    soulspot_contracts::numbers::integral_floats_as_integers(&mut track);
     let contracts = soulspot_contracts::contracts()
         .map_err(|error| ApiError::InvalidRequest(error.to_string()))?;
     contracts
@@ -85,18 +123,42 @@ pub(super) fn validate_query(query: &str) -> Result<String, ApiError> {
     Ok(query.to_owned())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct JobsQuery {
+    /// Only jobs in this state.
     state: Option<JobState>,
+    /// The `next_after` of the previous page.
     after: Option<String>,
+    /// Page size, clamped to 1..=500; 50 when absent.
     limit: Option<usize>,
 }
 
+/// One page of jobs.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(super) struct JobPage {
+    jobs: Vec<Job>,
+    /// Pass as `after` for the next page; `null` on the last one.
+    next_after: Option<String>,
+}
+
+/// Jobs, oldest first, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/jobs",
+    tag = "jobs",
+    params(JobsQuery),
+    responses(
+        (status = 200, description = "One page of jobs", body = JobPage),
+        (status = 400, description = "`invalid_request`: a parameter is malformed", body = ErrorBody),
+        (status = 503, description = "`job_store_unavailable`", body = ErrorBody),
+    ),
+)]
 pub(super) async fn list_jobs(
     State(state): State<ApiState>,
     query: Result<Query<JobsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<JobPage>, ApiError> {
     let query = super::query_params(query)?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
     let jobs = state
@@ -107,9 +169,24 @@ pub(super) async fn list_jobs(
     let next = (jobs.len() == limit)
         .then(|| jobs.last().map(|job| job.id.clone()))
         .flatten();
-    Ok(Json(json!({"jobs": jobs, "next_after": next})))
+    Ok(Json(JobPage {
+        jobs,
+        next_after: next,
+    }))
 }
 
+/// One job with every step taken.
+#[utoipa::path(
+    get,
+    path = "/api/jobs/{id}",
+    tag = "jobs",
+    params(("id" = String, Path, description = "The job's id", pattern = "^[A-Za-z0-9_=.-]{1,128}$")),
+    responses(
+        (status = 200, description = "The job", body = Job),
+        (status = 404, description = "`not_found`: no such job", body = ErrorBody),
+        (status = 503, description = "`job_store_unavailable`", body = ErrorBody),
+    ),
+)]
 pub(super) async fn get_job(
     State(state): State<ApiState>,
     Path(id): Path<String>,

@@ -1,6 +1,8 @@
 //! The router's HTTP API (axum). Every error is JSON `{error: {code, message}}`, with a
-//! `reference` on 5xx; every route sits behind the API key and the cross-site gate.
+//! `reference` on 5xx; every route sits behind the API key and the cross-site gate. The route
+//! table below is also the OpenAPI document's list of operations (`GET /api/openapi.json`).
 
+mod doc;
 mod error;
 mod events;
 mod guard;
@@ -20,11 +22,13 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::middleware;
-use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 use soulspot_bus::EventBus;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub use error::ApiError;
+pub use doc::document;
+pub use error::{ApiError, ErrorBody, ErrorDetail};
 
 use crate::pipeline::Pipeline;
 use crate::route::Router;
@@ -43,24 +47,30 @@ pub struct ApiState {
 /// in `/healthz`, `/readyz` and `/metrics`, which stay open. `state.settings.api_key` is the
 /// resolved key ([`key::resolve`]): when it is empty, every request is refused.
 pub fn routes(state: ApiState) -> Routes {
-    Routes::new()
-        .route(
-            "/api/operations/{operation}",
-            post(operations::call_operation),
-        )
-        .route("/api/downloads", post(jobs::create_download))
-        .route("/api/playlists/sync", post(playlists::sync))
-        .route("/api/modules/status", get(status::modules_status))
-        .route("/api/jobs", get(jobs::list_jobs))
-        .route("/api/jobs/{id}", get(jobs::get_job))
-        .route("/api/playlists/{id}", get(playlists::progress))
-        .route("/api/search", get(search::search))
-        .route("/api/events", get(events::recent_events))
-        .route("/api/events/stream", get(stream::stream))
+    let (routes, _) = table().split_for_parts();
+    routes
+        .route_layer(middleware::from_fn(guard::require_json))
         .fallback(|| async { ApiError::NotFound("no such endpoint".to_owned()) })
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(state)
+}
+
+/// The route table: every route with its OpenAPI operation, one list for both, so no route
+/// goes undocumented.
+fn table() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::with_openapi(doc::base())
+        .routes(routes!(operations::call_operation))
+        .routes(routes!(jobs::create_download))
+        .routes(routes!(playlists::sync))
+        .routes(routes!(status::modules_status))
+        .routes(routes!(jobs::list_jobs))
+        .routes(routes!(jobs::get_job))
+        .routes(routes!(playlists::progress))
+        .routes(routes!(search::search))
+        .routes(routes!(events::recent_events))
+        .routes(routes!(stream::stream))
+        .routes(routes!(doc::openapi_json))
 }
 
 /// A query string that does not fit its handler's parameters is the caller's mistake.
@@ -73,7 +83,8 @@ pub(crate) fn query_params<T>(
 }
 
 /// Job and playlist ids name keys in the job store, which allows only these characters;
-/// anything else cannot name a job, so it is not found rather than a store failure.
+/// anything else cannot name a job, so it is not found rather than a store failure. The
+/// document's id parameters say the same: `^[A-Za-z0-9_=.-]{1,128}$`.
 pub(crate) fn store_key(id: &str) -> Result<&str, ApiError> {
     let valid = !id.is_empty()
         && id.len() <= 128

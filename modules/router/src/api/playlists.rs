@@ -5,17 +5,31 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::{ApiError, ApiState, parse_json_body};
-use crate::pipeline::{SyncError, SyncReport};
+use super::doc::RouteFailures;
+use super::{ApiError, ApiState, ErrorBody, parse_json_body};
+use crate::pipeline::{PlaylistProgress, SyncError, SyncReport};
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST /api/playlists/sync`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SyncRequest {
+pub(super) struct SyncRequest {
+    /// A playlist id or URL, as `playlist.tracks` takes it.
+    #[schema(min_length = 1, pattern = r"\S")]
     playlist: String,
 }
 
+/// Fetches a playlist and queues a job for each track the library lacks.
+#[utoipa::path(
+    post,
+    path = "/api/playlists/sync",
+    tag = "playlists",
+    request_body = SyncRequest,
+    responses(
+        (status = 202, description = "Jobs are queued for the missing tracks", body = SyncReport),
+        RouteFailures,
+    ),
+)]
 pub(super) async fn sync(
     State(state): State<ApiState>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
@@ -39,10 +53,22 @@ pub(super) async fn sync(
     Ok((StatusCode::ACCEPTED, Json(report)))
 }
 
+/// A synced playlist and how far each of its tracks got.
+#[utoipa::path(
+    get,
+    path = "/api/playlists/{id}",
+    tag = "playlists",
+    params(("id" = String, Path, description = "The playlist id a sync reported", pattern = "^[A-Za-z0-9_=.-]{1,128}$")),
+    responses(
+        (status = 200, description = "The playlist as last synced", body = PlaylistProgress),
+        (status = 404, description = "`not_found`: never synced", body = ErrorBody),
+        (status = 503, description = "`job_store_unavailable`", body = ErrorBody),
+    ),
+)]
 pub(super) async fn progress(
     State(state): State<ApiState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PlaylistProgress>, ApiError> {
     state
         .pipeline
         .playlist_progress(super::store_key(&id)?)

@@ -11,17 +11,34 @@ use serde::Deserialize;
 use serde_json::Value;
 use soulspot_contracts::subjects::EVENTS_WILDCARD;
 
-use super::{ApiError, ApiState};
+use super::{ApiError, ApiState, ErrorBody};
 use crate::pipeline::{JOB_UPDATES_WILDCARD, job_updates_subject};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct StreamQuery {
+    /// Only this job's updates and events.
+    #[param(pattern = "^[A-Za-z0-9_=.-]{1,128}$")]
     job: Option<String>,
+    /// Only events of this type (and no job updates).
     #[serde(rename = "type")]
     event_type: Option<String>,
 }
 
+/// Server-sent events: `event` messages carry an event envelope, `job` messages a job.
+#[utoipa::path(
+    get,
+    path = "/api/events/stream",
+    tag = "events",
+    params(StreamQuery),
+    responses(
+        (status = 200, description = "An endless stream; `event:` is `event` (data: an event envelope) or `job` (data: a job)", content_type = "text/event-stream", body = String),
+        (status = 400, description = "`invalid_request`: a parameter is malformed", body = ErrorBody),
+        (status = 404, description = "`not_found`: `job` cannot name a job", body = ErrorBody),
+        (status = 503, description = "`event_store_unavailable`", body = ErrorBody),
+    ),
+)]
 pub(super) async fn stream(
     State(state): State<ApiState>,
     query: Result<Query<StreamQuery>, axum::extract::rejection::QueryRejection>,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use soulspot_contracts::{EventEnvelope, FileRef};
 
 /// The job's current download.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum DownloadState {
     /// `download.track` was sent; no module's reply is recorded yet.
@@ -17,7 +17,7 @@ pub enum DownloadState {
 }
 
 /// What the job's stages produced beyond its steps' results, for later stages.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobContext {
     #[serde(
         default,

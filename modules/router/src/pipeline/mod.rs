@@ -25,7 +25,7 @@ use tokio::task::JoinHandle;
 
 pub use context::{DownloadState, JobContext};
 pub use job::{Job, JobFailure, JobRequest, JobState, Step, StepOutcome, StepStatus};
-pub use playlists::{PlaylistRecord, SyncError, SyncReport};
+pub use playlists::{PlaylistProgress, PlaylistRecord, SyncError, SyncReport, TrackProgress};
 pub use settings::PipelineSettings;
 pub use spec::{PipelineSpec, ResultSpec, SpecError};
 pub use store::{JOB_UPDATES_WILDCARD, JobStore, StoreError, job_updates_subject};

@@ -1,7 +1,7 @@
 //! Playlist sync: fetch a playlist's tracks, skip those the library already holds or that a
 //! job is already fetching, and queue a job for each of the rest.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -38,7 +38,7 @@ pub struct PlaylistEntry {
 }
 
 /// The answer to one sync request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SyncReport {
     pub playlist_id: String,
     pub name: Option<String>,
@@ -46,6 +46,31 @@ pub struct SyncReport {
     pub in_library: usize,
     pub already_queued: usize,
     pub enqueued: Vec<String>,
+}
+
+/// A playlist as last synced, with the state of each track's job.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlaylistProgress {
+    pub playlist_id: String,
+    pub name: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub synced_at: OffsetDateTime,
+    pub total: usize,
+    /// How many tracks are in each state.
+    #[schema(value_type = BTreeMap<String, usize>)]
+    pub states: BTreeMap<&'static str, usize>,
+    pub tracks: Vec<TrackProgress>,
+}
+
+/// One track of a synced playlist.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TrackProgress {
+    pub track: TrackRef,
+    /// The job fetching it, if one was queued.
+    pub job_id: Option<String>,
+    /// The job's state, `in_library` when no job was needed, `unknown` when its job is gone.
+    #[schema(value_type = String, example = "completed")]
+    pub state: &'static str,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,11 +163,11 @@ impl Pipeline {
     pub async fn playlist_progress(
         &self,
         playlist_id: &str,
-    ) -> Result<Option<serde_json::Value>, StoreError> {
+    ) -> Result<Option<PlaylistProgress>, StoreError> {
         let Some(record) = self.store.load_playlist(playlist_id).await? else {
             return Ok(None);
         };
-        let mut counts: HashMap<&'static str, usize> = HashMap::new();
+        let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
         let mut tracks = Vec::with_capacity(record.tracks.len());
         for entry in &record.tracks {
             let state = match &entry.job_id {
@@ -155,16 +180,20 @@ impl Pipeline {
                 None => "unknown",
             };
             *counts.entry(state).or_insert(0) += 1;
-            tracks.push(json!({"track": entry.track, "job_id": entry.job_id, "state": state}));
+            tracks.push(TrackProgress {
+                track: entry.track.clone(),
+                job_id: entry.job_id.clone(),
+                state,
+            });
         }
-        Ok(Some(json!({
-            "playlist_id": record.playlist_id,
-            "name": record.name,
-            "synced_at": record.synced_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-            "total": record.tracks.len(),
-            "states": counts,
-            "tracks": tracks,
-        })))
+        Ok(Some(PlaylistProgress {
+            total: record.tracks.len(),
+            playlist_id: record.playlist_id,
+            name: record.name,
+            synced_at: record.synced_at,
+            states: counts,
+            tracks,
+        }))
     }
 
     /// Which tracks the library holds; all `false` (with a warning) when no library answers,

@@ -6,7 +6,7 @@ use soulspot_contracts::operations::metadata_keys;
 use soulspot_contracts::subjects;
 
 /// One capability endpoint of one module.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Endpoint {
     pub operation: String,
     pub subject: String,

@@ -56,7 +56,7 @@ impl Registry {
 }
 
 /// `GET /api/modules/status`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StatusReport {
     pub modules: Vec<ModuleView>,
     /// Operation → providers, best first.
@@ -65,7 +65,7 @@ pub struct StatusReport {
     pub inactive: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModuleView {
     pub name: String,
     pub status: ModuleStatus,
@@ -74,7 +74,7 @@ pub struct ModuleView {
     pub checks: Vec<PublicCheck>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProviderView {
     pub module: String,
     pub priority: u32,

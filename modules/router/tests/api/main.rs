@@ -6,6 +6,7 @@
 mod errors;
 mod fakes;
 mod helpers;
+mod openapi;
 mod pipeline;
 mod resilience;
 mod security;
