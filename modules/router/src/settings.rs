@@ -88,6 +88,10 @@ pub struct ApiSettings {
     /// Where the generated API key is kept between starts (mode 0600); read only when
     /// `api_key` is empty.
     pub key_file: PathBuf,
+    /// Sites besides the one in the request's `Host` whose pages may call the API, as
+    /// `scheme://host[:port]` (e.g. `https://music.example.com` behind a reverse proxy that
+    /// rewrites `Host`). Empty: only the serving site.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for ApiSettings {
@@ -96,6 +100,7 @@ impl Default for ApiSettings {
             max_body_bytes: 256 * 1024,
             api_key: Secret::default(),
             key_file: PathBuf::from("data/router/api_key"),
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -117,8 +122,29 @@ impl Validate for ApiSettings {
                 "must name a file when `api.api_key` is empty",
             ));
         }
+        if let Some(origin) = self
+            .allowed_origins
+            .iter()
+            .find(|origin| !is_bare_origin(origin))
+        {
+            return Err(SettingsError::invalid(
+                "api.allowed_origins",
+                format!("`{origin}` is not `scheme://host[:port]` (no path, no trailing slash)"),
+            ));
+        }
         Ok(())
     }
+}
+
+/// `http(s)://host[:port]` and nothing more, as browsers write `Origin`.
+fn is_bare_origin(origin: &str) -> bool {
+    origin.parse::<axum::http::Uri>().is_ok_and(|uri| {
+        matches!(uri.scheme_str(), Some("http" | "https"))
+            && uri.authority().is_some()
+            && matches!(uri.path(), "" | "/")
+            && uri.query().is_none()
+            && !origin.ends_with('/')
+    })
 }
 
 #[cfg(test)]
@@ -157,5 +183,28 @@ mod tests {
         };
 
         assert!(nowhere.validate().is_err());
+    }
+
+    #[test]
+    fn an_allowed_origin_is_a_bare_scheme_host_and_port() {
+        let with = |origin: &str| ApiSettings {
+            allowed_origins: vec![origin.to_owned()],
+            ..ApiSettings::default()
+        };
+        for good in ["https://music.example.com", "http://nas.local:8080"] {
+            assert!(with(good).validate().is_ok(), "{good}");
+        }
+        for bad in [
+            "music.example.com",
+            "https://music.example.com/",
+            "https://x/api",
+            "ftp://x",
+        ] {
+            let refused = with(bad).validate();
+            assert!(
+                matches!(&refused, Err(SettingsError::Invalid { key, .. }) if key == "api.allowed_origins"),
+                "{bad}: {refused:?}"
+            );
+        }
     }
 }

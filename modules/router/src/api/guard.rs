@@ -1,12 +1,12 @@
 //! The one gate in front of every `/api/*` route, the fallback included: a request from
-//! another site is refused (403), then one without the API key (401), then, once a route
-//! matched, a body that is not JSON (415) — all before any handler runs. No CORS headers are ever added, so browsers
-//! keep other sites from reading any answer.
+//! another site is refused (403), then one without the API key (401), before any handler
+//! runs (a POST body that is not JSON is refused by [`super::JsonBody`]). No CORS headers are
+//! ever added, so browsers keep other sites from reading any answer.
 
 use axum::extract::{Query, Request, State};
-use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
+use axum::http::header::{HOST, ORIGIN};
 use axum::http::uri::{Authority, PathAndQuery, Scheme};
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::Deserialize;
@@ -23,7 +23,7 @@ pub(super) async fn guard(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    if is_cross_origin(request.headers()) {
+    if is_cross_origin(request.headers(), &state.settings.allowed_origins) {
         return Err(ApiError::CrossOrigin);
     }
     let given = request
@@ -46,15 +46,17 @@ pub(super) async fn guard(
 
 /// A browser names the page's site in `Origin` on every POST and on cross-origin requests; a
 /// request whose origin is not the site serving the API (or is `null`: sandboxed frames, local
-/// files) comes from a page the user visited, not from the user.
-fn is_cross_origin(headers: &HeaderMap) -> bool {
+/// files) comes from a page the user visited, not from the user — unless it is one of the
+/// configured `allowed` sites (the public name of a reverse proxy that rewrites `Host`).
+fn is_cross_origin(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Some(origin) = headers.get(ORIGIN) else {
         return false;
     };
-    let origin = origin
-        .to_str()
-        .ok()
-        .and_then(|text| text.parse::<Uri>().ok());
+    let origin = origin.to_str().ok();
+    if origin.is_some_and(|origin| allowed.iter().any(|site| site.eq_ignore_ascii_case(origin))) {
+        return false;
+    }
+    let origin = origin.and_then(|text| text.parse::<Uri>().ok());
     let host = headers
         .get(HOST)
         .and_then(|host| host.to_str().ok())
@@ -73,31 +75,6 @@ fn same_site(origin: &Uri, host: &Authority) -> bool {
     let default_port = if *scheme == Scheme::HTTPS { 443 } else { 80 };
     authority.host().eq_ignore_ascii_case(host.host())
         && authority.port_u16().unwrap_or(default_port) == host.port_u16().unwrap_or(default_port)
-}
-
-/// A body that is not JSON (415), checked once a route matched: a method no route serves is
-/// answered 405 by routing, as the document implies, and reaches no handler anyway.
-pub(super) async fn require_json(request: Request, next: Next) -> Result<Response, ApiError> {
-    if may_change_something(request.method()) && !is_json(request.headers()) {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    Ok(next.run(request).await)
-}
-
-/// POST is the only changing method the route table serves; any other (TRACE included,
-/// which axum's method fallback lets through this layer) is left to routing's 405.
-fn may_change_something(method: &Method) -> bool {
-    *method == Method::POST
-}
-
-/// `application/json`, with or without parameters such as `; charset=utf-8`. Anything else is
-/// what a page can send without asking the browser's permission (text, forms, multipart).
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 #[derive(Deserialize)]

@@ -1,14 +1,13 @@
 //! `POST /api/downloads`, `GET /api/jobs`, `GET /api/jobs/{id}`: jobs over HTTP.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use soulspot_contracts::TrackRef;
 
-use super::{ApiError, ApiState, ErrorBody, parse_json_body};
+use super::{ApiError, ApiState, ErrorBody, JsonBody};
 use crate::pipeline::{Job, JobRequest, JobState};
 
 const MAX_QUERY_CHARS: usize = 500;
@@ -56,9 +55,9 @@ pub(super) struct JobLinks {
 )]
 pub(super) async fn create_download(
     State(state): State<ApiState>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: JsonBody,
 ) -> Result<(StatusCode, Json<DownloadAccepted>), ApiError> {
-    let request: DownloadRequest = parse_json_body(body, state.settings.max_body_bytes)?;
+    let request: DownloadRequest = body.parse()?;
     let job_request = match (request.track, request.query) {
         (Some(track), None) => JobRequest {
             track: Some(parse_track(track)?),
@@ -180,7 +179,7 @@ pub(super) async fn list_jobs(
     get,
     path = "/api/jobs/{id}",
     tag = "jobs",
-    params(("id" = String, Path, description = "The job's id", pattern = "^[A-Za-z0-9_=.-]{1,128}$")),
+    params(("id" = String, Path, description = "The job's id", pattern = r"^[A-Za-z0-9_=-]+(\.[A-Za-z0-9_=-]+)*$", max_length = 128)),
     responses(
         (status = 200, description = "The job", body = Job),
         (status = 404, description = "`not_found`: no such job", body = ErrorBody),

@@ -2,6 +2,7 @@
 //! `reference` on 5xx; every route sits behind the API key and the cross-site gate. The route
 //! table below is also the OpenAPI document's list of operations (`GET /api/openapi.json`).
 
+mod body;
 mod doc;
 mod error;
 mod events;
@@ -17,16 +18,13 @@ mod stream;
 use std::sync::Arc;
 
 use axum::Router as Routes;
-use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
-use axum::extract::rejection::BytesRejection;
-use axum::http::StatusCode;
 use axum::middleware;
-use serde::de::DeserializeOwned;
 use soulspot_bus::EventBus;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub(crate) use body::{JsonBody, parse_json};
 pub use doc::document;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 
@@ -49,7 +47,6 @@ pub struct ApiState {
 pub fn routes(state: ApiState) -> Routes {
     let (routes, _) = table().split_for_parts();
     routes
-        .route_layer(middleware::from_fn(guard::require_json))
         .fallback(|| async { ApiError::NotFound("no such endpoint".to_owned()) })
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
@@ -82,55 +79,21 @@ pub(crate) fn query_params<T>(
         .map_err(|rejection| ApiError::InvalidRequest(rejection.body_text()))
 }
 
-/// Job and playlist ids name keys in the job store, which allows only these characters;
-/// anything else cannot name a job, so it is not found rather than a store failure. The
-/// document's id parameters say the same: `^[A-Za-z0-9_=.-]{1,128}$`.
+/// Job and playlist ids name keys in the job store, which allows these characters in
+/// dot-separated tokens (no leading, trailing or doubled dot); anything else cannot name a job,
+/// so it is not found rather than a store failure. The document's id parameters say the same:
+/// `^[A-Za-z0-9_=-]+(\.[A-Za-z0-9_=-]+)*$`, at most 128 characters.
 pub(crate) fn store_key(id: &str) -> Result<&str, ApiError> {
-    let valid = !id.is_empty()
-        && id.len() <= 128
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=' | '.'));
+    let valid = id.len() <= 128
+        && id.split('.').all(|token| {
+            !token.is_empty()
+                && token
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '='))
+        });
     if valid {
         Ok(id)
     } else {
         Err(ApiError::NotFound(format!("no such id `{id}`")))
     }
-}
-
-/// Decodes a JSON body: too large → 413, broken JSON → 400 `bad_json`, JSON of the wrong
-/// shape (unknown or mistyped fields) → 400 `invalid_request`. An empty body reads as `{}`.
-pub(crate) fn parse_json_body<T: DeserializeOwned>(
-    body: Result<Bytes, BytesRejection>,
-    limit: usize,
-) -> Result<T, ApiError> {
-    parse_json(&body_bytes(body, limit)?)
-}
-
-/// The body's bytes (`{}` when empty), or 413 past `limit`.
-pub(crate) fn body_bytes(
-    body: Result<Bytes, BytesRejection>,
-    limit: usize,
-) -> Result<Bytes, ApiError> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge { limit }
-        } else {
-            ApiError::BadJson(rejection.body_text())
-        }
-    })?;
-    if body.len() > limit {
-        return Err(ApiError::PayloadTooLarge { limit });
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Bytes::from_static(b"{}"));
-    }
-    Ok(body)
-}
-
-pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|error| match error.classify() {
-        serde_json::error::Category::Data => ApiError::InvalidRequest(error.to_string()),
-        _ => ApiError::BadJson(error.to_string()),
-    })
 }

@@ -1,7 +1,6 @@
 //! `POST /api/operations/{operation}`: route any capability with a JSON body.
 
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
@@ -9,7 +8,7 @@ use serde_json::Value;
 use soulspot_bus::MessageContext;
 
 use super::doc::RouteFailures;
-use super::{ApiError, ApiState, ErrorBody, body_bytes, parse_json};
+use super::{ApiError, ApiState, ErrorBody, JsonBody, parse_json};
 
 /// The body is checked against the operation's contract, then forwarded as received; the
 /// provider's reply is returned as it sent it. The document shows one path per operation,
@@ -29,9 +28,8 @@ use super::{ApiError, ApiState, ErrorBody, body_bytes, parse_json};
 pub(super) async fn call_operation(
     State(state): State<ApiState>,
     Path(operation): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let body = body_bytes(body, state.settings.max_body_bytes)?;
     let params: Value = parse_json(&body)?;
     let context = MessageContext::new_root(None);
     tracing::debug!(%operation, trace_id = %context.trace_id(), "operation requested");

@@ -1,13 +1,12 @@
 //! `POST /api/playlists/sync` and `GET /api/playlists/{id}`: sync a playlist and follow it.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::doc::RouteFailures;
-use super::{ApiError, ApiState, ErrorBody, parse_json_body};
+use super::{ApiError, ApiState, ErrorBody, JsonBody};
 use crate::pipeline::{PlaylistProgress, SyncError, SyncReport};
 
 /// The body of `POST /api/playlists/sync`.
@@ -32,9 +31,9 @@ pub(super) struct SyncRequest {
 )]
 pub(super) async fn sync(
     State(state): State<ApiState>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: JsonBody,
 ) -> Result<(StatusCode, Json<SyncReport>), ApiError> {
-    let request: SyncRequest = parse_json_body(body, state.settings.max_body_bytes)?;
+    let request: SyncRequest = body.parse()?;
     let playlist = request.playlist.trim();
     if playlist.is_empty() {
         return Err(ApiError::InvalidRequest(
@@ -58,7 +57,7 @@ pub(super) async fn sync(
     get,
     path = "/api/playlists/{id}",
     tag = "playlists",
-    params(("id" = String, Path, description = "The playlist id a sync reported", pattern = "^[A-Za-z0-9_=.-]{1,128}$")),
+    params(("id" = String, Path, description = "The playlist id a sync reported", pattern = r"^[A-Za-z0-9_=-]+(\.[A-Za-z0-9_=-]+)*$", max_length = 128)),
     responses(
         (status = 200, description = "The playlist as last synced", body = PlaylistProgress),
         (status = 404, description = "`not_found`: never synced", body = ErrorBody),

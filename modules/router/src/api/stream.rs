@@ -19,7 +19,7 @@ use crate::pipeline::{JOB_UPDATES_WILDCARD, job_updates_subject};
 #[into_params(parameter_in = Query)]
 pub(super) struct StreamQuery {
     /// Only this job's updates and events.
-    #[param(pattern = "^[A-Za-z0-9_=.-]{1,128}$")]
+    #[param(pattern = r"^[A-Za-z0-9_=-]+(\.[A-Za-z0-9_=-]+)*$", max_length = 128)]
     job: Option<String>,
     /// Only events of this type (and no job updates).
     #[serde(rename = "type")]

@@ -296,6 +296,15 @@ async fn jobs_are_listed_by_state_and_unknown_jobs_are_404() {
     assert_eq!(page["next_after"], first.as_str());
     assert_eq!(app.get("/api/jobs/no-such-job").await.0, 404);
     assert_eq!(app.get("/api/jobs?state=dancing").await.0, 400);
+    // Ids the job store cannot hold as keys are unknown jobs, not a store failure.
+    for id in ["E0VkxaBbeiY.", ".job", "a..b"] {
+        assert_eq!(app.get(&format!("/api/jobs/{id}")).await.0, 404, "{id}");
+        assert_eq!(
+            app.get(&format!("/api/playlists/{id}")).await.0,
+            404,
+            "{id}"
+        );
+    }
 }
 
 #[tokio::test]

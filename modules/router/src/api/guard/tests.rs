@@ -1,6 +1,7 @@
 use axum::http::HeaderValue;
 
 use super::*;
+use crate::api::body::is_json;
 
 fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
     pairs
@@ -47,17 +48,20 @@ fn json_with_parameters_is_json_and_what_pages_send_freely_is_not() {
 fn an_origin_is_cross_site_unless_it_names_the_host_serving_the_api() {
     let host = ("host", "127.0.0.1:8080");
     assert!(
-        !is_cross_origin(&headers(&[host])),
+        !is_cross_origin(&headers(&[host]), &[]),
         "no origin: not a browser page"
     );
-    assert!(!is_cross_origin(&headers(&[
-        host,
-        ("origin", "http://127.0.0.1:8080")
-    ])));
-    assert!(!is_cross_origin(&headers(&[
-        ("host", "soulspot.example"),
-        ("origin", "https://SoulSpot.example:443")
-    ])));
+    assert!(!is_cross_origin(
+        &headers(&[host, ("origin", "http://127.0.0.1:8080")]),
+        &[]
+    ));
+    assert!(!is_cross_origin(
+        &headers(&[
+            ("host", "soulspot.example"),
+            ("origin", "https://SoulSpot.example:443")
+        ]),
+        &[]
+    ));
     for other in [
         "http://evil.example",
         "http://127.0.0.1:9090",
@@ -65,14 +69,14 @@ fn an_origin_is_cross_site_unless_it_names_the_host_serving_the_api() {
         "null",
     ] {
         assert!(
-            is_cross_origin(&headers(&[host, ("origin", other)])),
+            is_cross_origin(&headers(&[host, ("origin", other)]), &[]),
             "{other}"
         );
     }
-    assert!(is_cross_origin(&headers(&[(
-        "origin",
-        "http://127.0.0.1:8080"
-    )])));
+    assert!(is_cross_origin(
+        &headers(&[("origin", "http://127.0.0.1:8080")]),
+        &[]
+    ));
 }
 
 #[test]
@@ -91,4 +95,23 @@ fn the_key_parameter_is_read_and_then_removed_from_the_uri() {
     let no_key: Uri = "/api/jobs?limit=2".parse().unwrap();
     assert_eq!(without_key_parameter(&no_key), None);
     assert_eq!(key_parameter(&no_key), None);
+}
+
+#[test]
+fn a_configured_site_may_call_through_a_proxy_that_rewrites_host() {
+    let proxied = headers(&[
+        ("host", "127.0.0.1:8080"),
+        ("origin", "https://music.example.com"),
+    ]);
+    let allowed = ["https://music.example.com".to_owned()];
+
+    assert!(is_cross_origin(&proxied, &[]));
+    assert!(!is_cross_origin(&proxied, &allowed));
+    assert!(is_cross_origin(
+        &headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "https://evil.example")
+        ]),
+        &allowed
+    ));
 }
