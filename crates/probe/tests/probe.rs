@@ -110,14 +110,22 @@ fn a_port_nobody_listens_on_fails_to_connect() {
 }
 
 #[test]
-fn the_binary_exits_0_on_2xx_1_on_failure_and_2_on_bad_usage() {
+fn the_binary_exits_0_on_2xx_1_on_failure_and_2_on_bad_usage_taking_the_url_from_the_environment_when_none_is_given()
+ {
     let binary = env!("CARGO_BIN_EXE_soulspot-probe");
     let (ok, _lines) = serve_once(replying(b"HTTP/1.1 200 OK\r\n\r\n"));
     let (unavailable, _more) = serve_once(replying(b"HTTP/1.1 503 Unavailable\r\n\r\n"));
-    let status = |args: &[&str]| Command::new(binary).args(args).status().unwrap().code();
+    let status = |args: &[&str]| {
+        Command::new(binary)
+            .args(args)
+            .env_remove("SOULSPOT_PROBE_URL")
+            .status()
+            .unwrap()
+            .code()
+    };
     assert_eq!(status(&[&format!("http://{ok}/readyz"), "2000"]), Some(0));
     let failed = Command::new(binary)
-        .arg(format!("http://{unavailable}/readyz"))
+        .env("SOULSPOT_PROBE_URL", format!("http://{unavailable}/readyz"))
         .output()
         .unwrap();
     assert_eq!(failed.status.code(), Some(1));
