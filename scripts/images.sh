@@ -125,7 +125,11 @@ for bin in soulspot-probe "${SERVICES[@]/#/soulspot-}"; do
   stage "$RELEASE_DIR/$bin"
 done
 
-obtain "$BASE" || make_base
+# A base named explicitly must exist; only the default one is made when it cannot be pulled.
+if ! obtain "$BASE"; then
+  [ -z "${SOULSPOT_BASE_IMAGE:-}" ] || { echo "cannot pull SOULSPOT_BASE_IMAGE=$BASE" >&2; exit 1; }
+  make_base
+fi
 log "base $BASE"
 for service in "${SERVICES[@]}"; do
   build "$service" -f deploy/docker/Dockerfile --build-arg "BASE=$BASE" --target "$service" \
