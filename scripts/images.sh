@@ -150,8 +150,9 @@ else
   log "nats: built the stand-in $NATS_IMAGE from $real"
 fi
 
+# Variables for compose and the smoke check (the base only as a note: it is no input of theirs).
 cat >"$PWD/.tools/images.env" <<ENV
-SOULSPOT_BASE_IMAGE=$BASE
+# built by make images on the base $BASE
 SOULSPOT_IMAGE_TAG=$TAG
 NATS_IMAGE=$NATS_IMAGE
 ENV
