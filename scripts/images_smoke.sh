@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke check of the images `make images` built (`make images-smoke`): on a network of its own
-# it starts NATS (JetStream, no auth), the sandbox, the five modules wired to the sandbox and
+# it starts NATS (JetStream and the shipped accounts, passwords generated for the run), the sandbox, the five modules wired to the sandbox and
 # the router, waits for each container's health check to say `healthy`, checks that the router
 # sees the five modules active, then removes every container and the network.
 set -euo pipefail
@@ -19,8 +19,12 @@ cleanup() {
   [ ${#containers[@]} -eq 0 ] || docker rm -f "${containers[@]}" >/dev/null 2>&1 || true
   docker network rm "$RUN" >/dev/null 2>&1 || true
 }
-trap cleanup EXIT
+SECRETS=$(mktemp -d)
+trap 'cleanup; rm -rf "$SECRETS"' EXIT
 docker network create "$RUN" >/dev/null
+NATS_ENV=$(scripts/nats_secrets.sh "$SECRETS")
+API_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+password() { cat "$SECRETS/nats-$1"; }
 
 start() { # name, image, docker run options…
   local name=$1 image=$2; shift 2
@@ -66,36 +70,45 @@ wait_healthy() { # names…
 }
 
 SECONDS=0
-start nats "$NATS_IMAGE"
+start nats "$NATS_IMAGE" --env-file "$NATS_ENV"
 wait_healthy nats
 start sandbox "soulspot-sandbox:$TAG"
 wait_healthy sandbox
 
-nats=(-e SOULSPOT__NATS__URL=nats://nats:4222)
-start spotify "soulspot-spotify:$TAG" "${nats[@]}" \
+nats() { # service: its NATS url and its own credentials
+  echo "-e SOULSPOT__NATS__URL=nats://nats:4222 -e SOULSPOT_${1^^}__NATS__PASSWORD=$(password "$1")"
+}
+# shellcheck disable=SC2046 # nats prints options meant to be split
+start spotify "soulspot-spotify:$TAG" $(nats spotify) \
   -e SOULSPOT_SPOTIFY__SPOTIFY__ACCOUNTS_URL=http://sandbox:8091 \
   -e SOULSPOT_SPOTIFY__SPOTIFY__API_URL=http://sandbox:8092 \
   -e SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_ID=sandbox-client-id \
   -e SOULSPOT_SPOTIFY__SPOTIFY__CLIENT_SECRET=sandbox-client-secret
-start soulseek "soulspot-soulseek:$TAG" "${nats[@]}" \
+# shellcheck disable=SC2046
+start soulseek "soulspot-soulseek:$TAG" $(nats soulseek) \
   -e SOULSPOT_SOULSEEK__SLSKD__URL=http://sandbox:5030 \
   -e SOULSPOT_SOULSEEK__SLSKD__API_KEY=sandbox-slskd-api-key
-start metadata "soulspot-metadata:$TAG" "${nats[@]}" \
+# shellcheck disable=SC2046
+start metadata "soulspot-metadata:$TAG" $(nats metadata) \
   -e SOULSPOT_METADATA__MUSICBRAINZ__URL=http://sandbox:8093 \
   -e SOULSPOT_METADATA__COVERART__URL=http://sandbox:8094
-start library "soulspot-library:$TAG" "${nats[@]}"
-start notifications "soulspot-notifications:$TAG" "${nats[@]}"
-start router "soulspot-router:$TAG" "${nats[@]}" -p 127.0.0.1::8080
+# shellcheck disable=SC2046
+start library "soulspot-library:$TAG" $(nats library)
+# shellcheck disable=SC2046
+start notifications "soulspot-notifications:$TAG" $(nats notifications)
+# shellcheck disable=SC2046
+start router "soulspot-router:$TAG" $(nats router) -e SOULSPOT_ROUTER__API__API_KEY="$API_KEY" \
+  -p 127.0.0.1::8080
 wait_healthy "${MODULES[@]}" router
 
 # Healthy images that cannot see one another would not make a stack: ask the router.
 api=http://$(docker port "$RUN-router" 8080/tcp | head -n 1)
 active=0
 while [ $SECONDS -lt "$HEALTH_TIMEOUT" ]; do
-  active=$(curl -fsS "$api/api/modules/status" 2>/dev/null | python3 scripts/stack_report.py active) || active=0
+  active=$(curl -fsS -H "X-Api-Key: $API_KEY" "$api/api/modules/status" 2>/dev/null | python3 scripts/stack_report.py active) || active=0
   [ "$active" -ge ${#MODULES[@]} ] && break
   sleep 1
 done
-curl -fsS "$api/api/modules/status" | python3 scripts/stack_report.py modules
+curl -fsS -H "X-Api-Key: $API_KEY" "$api/api/modules/status" | python3 scripts/stack_report.py modules
 [ "$active" -ge ${#MODULES[@]} ] || { echo "FAIL the router sees $active of ${#MODULES[@]} modules active" >&2; exit 1; }
 echo "images smoke check passed in ${SECONDS}s"
