@@ -39,6 +39,7 @@ echo "fuzzing $url/api/openapi.json"
 # the contracts bound their integers: they allow any integer where the payload types hold a
 # u32 or u64, so a contract-valid 10^20 is refused with 400 (MAJOR bumps, per contracts/README).
 # Every other check runs, server errors and schema conformance among them.
+status=0
 "$VENV/bin/schemathesis" run "$url/api/openapi.json" \
   --header "X-Api-Key: $KEY" \
   --checks all \
@@ -50,4 +51,20 @@ echo "fuzzing $url/api/openapi.json"
   --workers 2 \
   --report junit,json \
   --report-dir "$REPORTS" \
-  --output-truncate false
+  --output-truncate false || status=$?
+
+# What the router itself counted, refused requests included: the requests the run really sent.
+curl -fsS "$url/metrics" | python3 -c '
+import collections, re, sys
+by_status = collections.Counter()
+for line in sys.stdin:
+    match = re.match(r"soulspot_router_http_requests_total\{(.*)\} (\S+)", line)
+    if match:
+        by_status[re.search(r"status=\"(\d+)\"", match.group(1)).group(1)] += int(float(match.group(2)))
+total = sum(by_status.values())
+print(f"the router answered {total} requests:", ", ".join(f"{n} × {s}" for s, n in sorted(by_status.items())))
+server_errors = sum(n for s, n in by_status.items() if s.startswith("5"))
+print(f"server errors: {server_errors}")
+sys.exit(1 if server_errors else 0)
+' || status=$?
+exit "$status"

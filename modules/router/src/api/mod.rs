@@ -9,6 +9,7 @@ mod events;
 mod guard;
 mod jobs;
 pub mod key;
+mod observe;
 mod operations;
 mod playlists;
 mod search;
@@ -49,6 +50,7 @@ pub fn routes(state: ApiState) -> Routes {
     routes
         .fallback(|| async { ApiError::NotFound("no such endpoint".to_owned()) })
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
+        .layer(middleware::from_fn(observe::observe))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(state)
 }

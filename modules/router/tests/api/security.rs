@@ -383,3 +383,32 @@ async fn a_5xx_shows_a_reference_logged_next_to_its_cause_and_not_the_cause() {
     assert_eq!(logged[0]["reference"], reference);
     assert!(logged[0]["error"].contains("index corrupted"), "{logged:?}");
 }
+
+#[tokio::test]
+async fn refused_requests_are_counted_by_route_method_and_status() {
+    let app = spawn_app().await;
+    let anonymous = reqwest::Client::new();
+    let refused = anonymous
+        .post(format!("http://{}/api/downloads", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    let metrics = anonymous
+        .get(format!("http://{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    let counted = metrics.lines().any(|line| {
+        line.starts_with("soulspot_router_http_requests_total{")
+            && line.contains(r#"route="/api/downloads""#)
+            && line.contains(r#"method="POST""#)
+            && line.contains(r#"status="401""#)
+    });
+    assert!(counted, "{metrics}");
+}
