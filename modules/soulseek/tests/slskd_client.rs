@@ -294,3 +294,27 @@ async fn the_api_key_never_follows_a_redirect_to_another_host() {
     );
     assert!(elsewhere.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_unreachable_slskd_is_named_without_the_password_of_its_url() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let settings = SlskdSettings {
+        url: format!("http://admin:hunter2@127.0.0.1:{port}"),
+        api_key: Secret::new(API_KEY),
+        request_timeout_ms: 500,
+        ..SlskdSettings::default()
+    };
+
+    let error = SlskdClient::new(&settings, "soulspot-test/0")
+        .unwrap()
+        .application()
+        .await
+        .unwrap_err();
+
+    let text = error.to_string();
+    assert!(matches!(error, SlskdError::Unreachable { .. }), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("127.0.0.1"), "{text}");
+}

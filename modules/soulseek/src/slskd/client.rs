@@ -71,7 +71,7 @@ impl SlskdClient {
     /// A client of the slskd at `settings.url`.
     pub fn new(settings: &SlskdSettings, user_agent: &str) -> Result<Self, SlskdError> {
         let unreachable = |message: String| SlskdError::Unreachable {
-            url: settings.url.clone(),
+            url: soulspot_common::redact_userinfo(&settings.url),
             message,
         };
         let base = Url::parse(&settings.url).map_err(|error| unreachable(error.to_string()))?;
@@ -174,7 +174,7 @@ impl SlskdClient {
                 }
             } else {
                 SlskdError::Unreachable {
-                    url: self.base.to_string(),
+                    url: soulspot_common::redact_userinfo(self.base.as_str()),
                     message: error.to_string(),
                 }
             }
