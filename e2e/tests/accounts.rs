@@ -142,25 +142,27 @@ async fn the_library_cannot_publish_a_soulseek_event() {
 
 #[tokio::test]
 async fn the_library_cannot_serve_a_soulseek_subject() {
+    cannot_serve(modules::LIBRARY, "soulspot.soulseek.download.track").await;
+}
+
+#[tokio::test]
+async fn the_router_cannot_serve_a_module_subject() {
+    cannot_serve(modules::ROUTER, "soulspot.library.import.track").await;
+}
+
+/// `service` subscribing to `subject` is refused by the server, and a request from the
+/// router to `subject` finds no one to answer it.
+async fn cannot_serve(service: &str, subject: &'static str) {
     let nats = NatsServer::start_with_accounts().unwrap();
-    let (library, mut errors) = connect_as(&nats, modules::LIBRARY).await;
+    let (impostor, mut errors) = connect_as(&nats, service).await;
     let (router, _) = connect_as(&nats, modules::ROUTER).await;
 
-    let _served = library
-        .subscribe("soulspot.soulseek.download.track")
+    let _served = impostor.subscribe(subject).await.unwrap();
+    refused(&mut errors, subject).await;
+    round_trip(&impostor).await;
+    let reply = tokio::time::timeout(WAIT, router.request(subject, Bytes::from_static(b"{}")))
         .await
         .unwrap();
-    refused(&mut errors, "soulspot.soulseek.download.track").await;
-    round_trip(&library).await;
-    let reply = tokio::time::timeout(
-        WAIT,
-        router.request(
-            "soulspot.soulseek.download.track",
-            Bytes::from_static(b"{}"),
-        ),
-    )
-    .await
-    .unwrap();
 
     let error = reply.unwrap_err();
     assert_eq!(
@@ -213,33 +215,6 @@ async fn the_library_cannot_read_the_replies_of_another_service() {
         reply.subject.starts_with("_INBOX_router."),
         "{}",
         reply.subject
-    );
-}
-
-#[tokio::test]
-async fn the_router_cannot_serve_a_module_subject() {
-    let nats = NatsServer::start_with_accounts().unwrap();
-    let (router, mut errors) = connect_as(&nats, modules::ROUTER).await;
-    let (caller, _) = connect_as(&nats, modules::ROUTER).await;
-
-    let _served = router
-        .subscribe("soulspot.library.import.track")
-        .await
-        .unwrap();
-    refused(&mut errors, "soulspot.library.import.track").await;
-    round_trip(&router).await;
-    let reply = tokio::time::timeout(
-        WAIT,
-        caller.request("soulspot.library.import.track", Bytes::from_static(b"{}")),
-    )
-    .await
-    .unwrap();
-
-    let error = reply.unwrap_err();
-    assert_eq!(
-        error.kind(),
-        async_nats::RequestErrorKind::NoResponders,
-        "{error}"
     );
 }
 

@@ -1,6 +1,8 @@
 //! The shared outbound client follows redirects within the origin that answered and, for
 //! clients carrying credentials, never to another host.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use soulspot_runtime::outbound::{Redirects, client_builder};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -29,19 +31,23 @@ async fn redirecting_to(location: &str) -> MockServer {
     server
 }
 
-#[tokio::test]
-async fn a_client_with_credentials_follows_a_redirect_within_its_origin() {
-    let origin = redirecting_to("/here").await;
-    let client = client_builder("soulspot-test", Redirects::SameOrigin)
+/// `GET <origin>/start` with a key header, through a client with the given redirect rule.
+async fn start(origin: &MockServer, redirects: Redirects) -> reqwest::Response {
+    client_builder("soulspot-test", redirects)
         .build()
-        .unwrap();
-
-    let response = client
+        .unwrap()
         .get(format!("{}/start", origin.uri()))
         .header("X-API-Key", "secret")
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_client_with_credentials_follows_a_redirect_within_its_origin() {
+    let origin = redirecting_to("/here").await;
+
+    let response = start(&origin, Redirects::SameOrigin).await;
 
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "here");
@@ -51,16 +57,8 @@ async fn a_client_with_credentials_follows_a_redirect_within_its_origin() {
 async fn a_client_with_credentials_never_sends_them_to_another_host() {
     let (elsewhere, stolen) = elsewhere().await;
     let origin = redirecting_to(&stolen).await;
-    let client = client_builder("soulspot-test", Redirects::SameOrigin)
-        .build()
-        .unwrap();
 
-    let response = client
-        .get(format!("{}/start", origin.uri()))
-        .header("X-API-Key", "secret")
-        .send()
-        .await
-        .unwrap();
+    let response = start(&origin, Redirects::SameOrigin).await;
 
     assert_eq!(
         response.status(),
@@ -74,15 +72,8 @@ async fn a_client_with_credentials_never_sends_them_to_another_host() {
 async fn a_client_without_credentials_follows_redirects_anywhere() {
     let (elsewhere, target) = elsewhere().await;
     let origin = redirecting_to(&target).await;
-    let client = client_builder("soulspot-test", Redirects::AnyOrigin)
-        .build()
-        .unwrap();
 
-    let response = client
-        .get(format!("{}/start", origin.uri()))
-        .send()
-        .await
-        .unwrap();
+    let response = start(&origin, Redirects::AnyOrigin).await;
 
     assert_eq!(response.status(), 200);
     assert_eq!(elsewhere.received_requests().await.unwrap().len(), 1);
