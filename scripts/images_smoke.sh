@@ -23,7 +23,6 @@ SECRETS=$(mktemp -d)
 trap 'cleanup; rm -rf "$SECRETS"' EXIT
 docker network create "$RUN" >/dev/null
 NATS_ENV=$(scripts/nats_secrets.sh "$SECRETS")
-API_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 password() { cat "$SECRETS/nats-$1"; }
 
 start() { # name, image, docker run options…
@@ -97,11 +96,12 @@ start library "soulspot-library:$TAG" $(nats library)
 # shellcheck disable=SC2046
 start notifications "soulspot-notifications:$TAG" $(nats notifications)
 # shellcheck disable=SC2046
-start router "soulspot-router:$TAG" $(nats router) -e SOULSPOT_ROUTER__API__API_KEY="$API_KEY" \
-  -p 127.0.0.1::8080
+start router "soulspot-router:$TAG" $(nats router) -p 127.0.0.1::8080
 wait_healthy "${MODULES[@]}" router
 
-# Healthy images that cannot see one another would not make a stack: ask the router.
+# Healthy images that cannot see one another would not make a stack: ask the router, with the
+# key it generated into its state folder at first start.
+API_KEY=$(docker exec "$RUN-router" cat /var/lib/soulspot/api_key)
 api=http://$(docker port "$RUN-router" 8080/tcp | head -n 1)
 active=0
 while [ $SECONDS -lt "$HEALTH_TIMEOUT" ]; do
