@@ -1,6 +1,7 @@
 //! The shipped NATS accounts hold: nobody gets in without a password, a module can neither forge
-//! another's events nor serve its subjects nor read others' replies, the router serves nothing,
-//! and a provider advertising another module's subject is ignored by the router.
+//! another's events nor serve its subjects nor read others' replies nor reconfigure the event
+//! store, the router serves nothing, and a provider advertising another module's subject is
+//! ignored by the router.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -138,6 +139,49 @@ async fn the_library_cannot_publish_a_soulseek_event() {
         .collect()
         .await;
     assert_eq!(stored, vec![(own.to_owned(), 1)], "{stored:?}");
+}
+
+#[tokio::test]
+async fn a_module_joins_the_event_store_but_cannot_change_or_delete_it() {
+    let nats = NatsServer::start_with_accounts().unwrap();
+    let (router, _) = connect_as(&nats, modules::ROUTER).await;
+    let settings = EventStoreSettings::default();
+    EventBus::owning(router.clone(), modules::ROUTER, &settings)
+        .await
+        .unwrap();
+    let (soulseek, _) = connect_as(&nats, modules::SOULSEEK).await;
+
+    EventBus::new(soulseek.clone(), modules::SOULSEEK, &settings)
+        .await
+        .unwrap();
+    let jetstream = async_nats::jetstream::new(soulseek);
+    let mut shortened = jetstream
+        .get_stream("SOULSPOT_EVENTS")
+        .await
+        .unwrap()
+        .cached_info()
+        .config
+        .clone();
+    let kept = shortened.max_age;
+    shortened.max_age = std::time::Duration::from_secs(1);
+    let updated = jetstream.update_stream(&shortened).await;
+    let deleted = jetstream.delete_stream("SOULSPOT_EVENTS").await;
+
+    assert!(updated.is_err(), "soulseek changed the event stream");
+    assert!(deleted.is_err(), "soulseek deleted the event stream");
+    let now = async_nats::jetstream::new(router)
+        .get_stream("SOULSPOT_EVENTS")
+        .await
+        .unwrap()
+        .cached_info()
+        .config
+        .max_age;
+    assert_eq!(now, kept);
+    assert!(
+        nats.permission_violations()
+            .iter()
+            .any(|line| line.contains("STREAM.UPDATE"))
+    );
 }
 
 #[tokio::test]

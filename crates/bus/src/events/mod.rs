@@ -92,6 +92,13 @@ pub trait EventPublisher: Send + Sync {
     ) -> impl Future<Output = Result<(), PublishError>> + Send;
 }
 
+/// Whether a bus may change the streams it finds, or only create missing ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StreamAccess {
+    Join,
+    Own,
+}
+
 /// Events on NATS JetStream, published in the name of one module.
 #[derive(Clone)]
 pub struct EventBus {
@@ -111,11 +118,32 @@ impl std::fmt::Debug for EventBus {
 }
 
 impl EventBus {
-    /// Connects the bus to the event store, creating or updating its streams.
+    /// Joins the event store: creates its streams with `settings` when they are missing, and
+    /// never changes existing ones, which are the owner's ([`EventBus::owning`]). A module
+    /// needs no right to reconfigure the store it publishes into.
     pub async fn new(
         client: Client,
         source_module: &str,
         settings: &EventStoreSettings,
+    ) -> Result<Self, EventStoreError> {
+        Self::connect(client, source_module, settings, StreamAccess::Join).await
+    }
+
+    /// Joins the event store as its owner (the router): creates its streams or brings them to
+    /// `settings` (retention, deduplication window).
+    pub async fn owning(
+        client: Client,
+        source_module: &str,
+        settings: &EventStoreSettings,
+    ) -> Result<Self, EventStoreError> {
+        Self::connect(client, source_module, settings, StreamAccess::Own).await
+    }
+
+    async fn connect(
+        client: Client,
+        source_module: &str,
+        settings: &EventStoreSettings,
+        access: StreamAccess,
     ) -> Result<Self, EventStoreError> {
         let contracts = soulspot_contracts::contracts()
             .map_err(|error| EventStoreError::Store(error.to_string()))?;
@@ -126,7 +154,7 @@ impl EventBus {
             source_module: source_module.to_owned(),
             redelivery: settings.redelivery,
         };
-        bus.ensure_streams(settings).await?;
+        bus.ensure_streams(settings, access).await?;
         Ok(bus)
     }
 

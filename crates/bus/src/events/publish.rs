@@ -7,13 +7,16 @@ use soulspot_contracts::EventEnvelope;
 use soulspot_contracts::subjects::{EVENTS_STREAM, EVENTS_WILDCARD};
 
 use super::dead_letter::{DEAD_LETTER_STREAM, DEAD_LETTER_WILDCARD};
-use super::{EventBus, EventPublisher, EventStoreError, EventStoreSettings, PublishError};
+use super::{
+    EventBus, EventPublisher, EventStoreError, EventStoreSettings, PublishError, StreamAccess,
+};
 use crate::context::MessageContext;
 
 impl EventBus {
     pub(super) async fn ensure_streams(
         &self,
         settings: &EventStoreSettings,
+        access: StreamAccess,
     ) -> Result<(), EventStoreError> {
         let events = Config {
             name: EVENTS_STREAM.to_owned(),
@@ -34,10 +37,15 @@ impl EventBus {
         };
         for config in [events, dead_letters] {
             let name = config.name.clone();
-            self.jetstream
-                .create_or_update_stream(config)
-                .await
-                .map_err(|error| EventStoreError::Store(format!("stream {name}: {error}")))?;
+            let ensured = match access {
+                StreamAccess::Own => self
+                    .jetstream
+                    .create_or_update_stream(config)
+                    .await
+                    .map(drop),
+                StreamAccess::Join => self.jetstream.get_or_create_stream(config).await.map(drop),
+            };
+            ensured.map_err(|error| EventStoreError::Store(format!("stream {name}: {error}")))?;
         }
         Ok(())
     }
