@@ -1,16 +1,23 @@
 //! JSON Schema counts `14.0` as an integer, serde's integer types do not: a payload its
-//! contract accepts would fail to read. Readers of contract-checked JSON pass it through
-//! [`integral_floats_as_integers`] first.
+//! contract accepts would fail to read. Readers of contract-checked JSON type it with
+//! [`from_contract_value`], which reads such floats as the integers they are.
 
+use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
 
 /// 2^64 and -2^63 as `f64`: the bounds of the integers a float may become.
 const U64_END: f64 = 18_446_744_073_709_551_616.0;
 const I64_START: f64 = -9_223_372_036_854_775_808.0;
 
+/// Types JSON that its contract accepted, reading integral floats as integers.
+pub fn from_contract_value<T: DeserializeOwned>(mut value: Value) -> serde_json::Result<T> {
+    integral_floats_as_integers(&mut value);
+    serde_json::from_value(value)
+}
+
 /// Rewrites every float without a fractional part that fits a `u64` or an `i64` as that
 /// integer, at any depth.
-pub fn integral_floats_as_integers(value: &mut Value) {
+fn integral_floats_as_integers(value: &mut Value) {
     match value {
         Value::Number(number) => {
             if let Some(integer) = as_integer(number) {

@@ -146,11 +146,10 @@ impl Capability {
         let erased: Handler = Arc::new(move |context, body| {
             let handler = handler.clone();
             async move {
-                let mut body = body;
-                soulspot_contracts::numbers::integral_floats_as_integers(&mut body);
-                let request: Req = serde_json::from_value(body).map_err(|error| {
-                    ServiceError::bad_request(format!("invalid request: {error}"))
-                })?;
+                let request: Req =
+                    soulspot_contracts::numbers::from_contract_value(body).map_err(|error| {
+                        ServiceError::bad_request(format!("invalid request: {error}"))
+                    })?;
                 let reply = handler(context, request).await?;
                 serde_json::to_value(reply).map_err(|error| {
                     ServiceError::internal(format!("reply not encodable: {error}"))

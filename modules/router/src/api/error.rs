@@ -66,9 +66,7 @@ impl ApiError {
     pub(crate) fn jobs(error: crate::pipeline::StoreError) -> Self {
         ApiError::JobStore(error.to_string())
     }
-}
 
-impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::BadJson(_) => (StatusCode::BAD_REQUEST, "bad_json"),

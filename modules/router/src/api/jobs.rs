@@ -93,8 +93,7 @@ pub(super) async fn create_download(
 }
 
 /// A track is checked against the same contract `download.track` enforces.
-fn parse_track(mut track: Value) -> Result<TrackRef, ApiError> {
-    soulspot_contracts::numbers::integral_floats_as_integers(&mut track);
+fn parse_track(track: Value) -> Result<TrackRef, ApiError> {
     let contracts = soulspot_contracts::contracts()
         .map_err(|error| ApiError::InvalidRequest(error.to_string()))?;
     contracts
@@ -103,7 +102,7 @@ fn parse_track(mut track: Value) -> Result<TrackRef, ApiError> {
             &json!({"track": track}),
         )
         .map_err(|violation| ApiError::InvalidRequest(violation.to_string()))?;
-    serde_json::from_value(track)
+    soulspot_contracts::numbers::from_contract_value(track)
         .map_err(|error| ApiError::InvalidRequest(format!("invalid track: {error}")))
 }
 
