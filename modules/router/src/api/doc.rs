@@ -5,6 +5,7 @@
 mod contracts;
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use axum::Json;
 use serde_json::Value;
@@ -74,10 +75,14 @@ fn routes_document() -> OpenApi {
         (status = 500, description = "`internal`: the document could not be built", body = ErrorBody),
     ),
 )]
-pub(super) async fn openapi_json() -> Result<Json<Value>, ApiError> {
-    document()
+pub(super) async fn openapi_json() -> Result<Json<&'static Value>, ApiError> {
+    // The document follows from the code alone: built at the first request, then served as is.
+    static DOCUMENT: OnceLock<Result<Value, String>> = OnceLock::new();
+    DOCUMENT
+        .get_or_init(|| document().map_err(|error| error.to_string()))
+        .as_ref()
         .map(Json)
-        .map_err(|error| ApiError::Document(error.to_string()))
+        .map_err(|error| ApiError::Document(error.clone()))
 }
 
 fn operations(
