@@ -19,7 +19,9 @@ pub(super) struct SearchQuery {
     /// Free text, 1 to 500 characters.
     #[param(min_length = 1, max_length = 500, pattern = r"\S")]
     q: String,
-    /// Results wanted, clamped to 1..=50; 10 when absent.
+    /// Results wanted, clamped to 1..=50; 10 when absent. Any `u32` is accepted, so the
+    /// document says so (utoipa's `int32` format would tell clients 2^31 is too many).
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 4_294_967_295_u64)]
     limit: Option<u32>,
 }
 

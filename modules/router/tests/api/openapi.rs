@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{Behaviour, spawn_app};
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
 
@@ -129,4 +129,36 @@ async fn a_track_whose_integer_is_written_as_a_float_is_accepted_as_its_contract
         )
         .await;
     assert_eq!(status, 202, "{body}");
+}
+
+/// The search `limit` the document allows at most is one the API takes (and clamps): the
+/// document must not claim a narrower range than the handler reads, nor a wider one.
+#[tokio::test]
+async fn the_largest_search_limit_the_document_allows_is_accepted() {
+    let app = spawn_app().await;
+    let _search = app
+        .start_search_provider("catalog", 10, Behaviour::Answer, &[])
+        .await;
+    app.wait_for_status("catalog", "active", crate::SETTLE)
+        .await;
+    let document = soulspot_router::api::document().unwrap();
+    let limit = document["paths"]["/api/search"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|parameter| parameter["name"] == "limit")
+        .unwrap()["schema"]
+        .clone();
+    let maximum = limit["maximum"].as_u64().unwrap();
+    assert_eq!(maximum, u64::from(u32::MAX), "{limit}");
+
+    let (allowed, body) = app
+        .get(&format!("/api/search?q=glass&limit={maximum}"))
+        .await;
+    let (beyond, _) = app
+        .get(&format!("/api/search?q=glass&limit={}", maximum + 1))
+        .await;
+
+    assert_eq!(allowed, 200, "{body}");
+    assert_eq!(beyond, 400);
 }
