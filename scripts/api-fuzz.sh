@@ -38,7 +38,9 @@ echo "fuzzing $url/api/openapi.json"
 # entry is checked by the router's tests instead. positive_data_acceptance is left out until
 # the contracts bound their integers: they allow any integer where the payload types hold a
 # u32 or u64, so a contract-valid 10^20 is refused with 400 (MAJOR bumps, per contracts/README).
-# Every other check runs, server errors and schema conformance among them.
+# Every other check runs, server errors and schema conformance among them. One worker: with
+# two threads, CPython 3.11 now and then fails inside schemathesis while compiling code
+# ("SystemError: AST constructor recursion depth mismatch"), a crash of the tool, not a finding.
 status=0
 "$VENV/bin/schemathesis" run "$url/api/openapi.json" \
   --header "X-Api-Key: $KEY" \
@@ -48,7 +50,7 @@ status=0
   ${API_FUZZ_SEED:+--seed "$API_FUZZ_SEED"} \
   --exclude-path /api/events/stream \
   --request-timeout 10 \
-  --workers 2 \
+  --workers 1 \
   --report junit,json \
   --report-dir "$REPORTS" \
   --output-truncate false || status=$?
