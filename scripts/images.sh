@@ -16,7 +16,7 @@ WORK=$PWD/.tools/images
 CONTEXT=$WORK/context
 NATS_SERVER=${SOULSPOT_NATS_SERVER:-$PWD/.tools/venv/bin/nats-server}
 TAG=${IMAGE_TAG:-latest}
-NATS_IMAGE=${NATS_IMAGE:-nats:2}
+NATS_IMAGE=${NATS_IMAGE:-nats:2.10-alpine}
 SERVICES=(router spotify soulseek metadata library notifications sandbox)
 
 # shellcheck source=/dev/null
@@ -32,35 +32,8 @@ have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 # Present, or pulled now; a machine without a registry fails the pull within the timeout.
 obtain() { have_image "$1" || timeout 120 docker pull --quiet "$1" >/dev/null 2>&1; }
 
-# The first mirror apt uses for `release`: deb822 `URIs:` of a stanza whose `Suites:` name it,
-# else a one-line `deb [options] uri release ...` entry.
-apt_mirror() {
-  local release=$1 files=()
-  for file in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$file" ] && files+=("$file")
-  done
-  [ ${#files[@]} -gt 0 ] || return 1
-  awk -v release="$release" '
-    function flush() {
-      if (!found && types ~ /(^| )deb( |$)/ && (" " suites " ") ~ (" " release " ") &&
-          enabled != "no" && uri != "") { print uri; found = 1 }
-      types = ""; suites = ""; uri = ""; enabled = ""
-    }
-    FNR == 1 { flush() }
-    /^[ \t]*#/ { next }
-    /^[ \t]*$/ { flush(); next }
-    FILENAME ~ /\.sources$/ {
-      key = tolower($1); $1 = ""; sub(/^ +/, "")
-      if (key == "types:") types = $0
-      else if (key == "suites:") suites = $0
-      else if (key == "enabled:") enabled = tolower($0)
-      else if (key == "uris:") uri = $1
-      next
-    }
-    $1 == "deb" { line = $0; sub(/\[[^]]*\]/, "", line); split(line, f, /[ \t]+/)
-      if (!found && f[3] == release) { print f[2]; found = 1 } }
-    END { flush() }' "${files[@]}" | head -n 1 | grep .
-}
+# shellcheck source=scripts/lib/apt_mirror.sh
+. scripts/lib/apt_mirror.sh
 
 # Debian minbase plus ca-certificates, trimmed like the slim images (no manuals, no locales,
 # no package lists), imported as an image. Made once: a present image is reused.
