@@ -84,8 +84,12 @@ def write_catalog(folder, synthetic_tracks=None):
         end = text.index("\n", start)
         text = text[:start] + str(synthetic_tracks) + text[end:]
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "catalog.toml"), "w", encoding="utf-8") as out:
+    path = os.path.join(folder, "catalog.toml")
+    with open(path, "w", encoding="utf-8") as out:
         out.write(text)
+    # The sandbox reads it as its own user, not as the one running the test.
+    os.chmod(folder, 0o755)
+    os.chmod(path, 0o644)
 
 
 class Compose:
@@ -133,7 +137,10 @@ class Compose:
                 if state.startswith(("exited", "dead")):
                     raise Failure(f"{service} is {state}: {self.logs(service)}")
                 return state == "running healthy"
-            wait_for(f"{service} to be healthy", healthy, timeout)
+            try:
+                wait_for(f"{service} to be healthy", healthy, timeout)
+            except Failure as failure:
+                raise Failure(f"{failure}; its log ends:\n{self.logs(service)}") from None
         log(f"healthy: {', '.join(services)}")
 
     def logs(self, service, lines=30):
