@@ -29,6 +29,7 @@ impl MessageContext {
         Self {
             correlation_id,
             trace: Some(TraceContext::new_root()),
+            deadline: None,
         }
     }
 
@@ -57,7 +58,8 @@ impl MessageContext {
 
     /// Whether the caller has stopped waiting.
     pub fn deadline_passed(&self) -> bool {
-        self.remaining().is_some_and(|remaining| remaining.is_zero())
+        self.remaining()
+            .is_some_and(|remaining| remaining.is_zero())
     }
 
     /// The timeout of a request made on behalf of this context: `timeout`, cut to what is
@@ -109,15 +111,22 @@ mod tests {
     #[test]
     fn a_request_timeout_becomes_a_deadline_on_receipt() {
         let mut headers = MessageContext::default().headers();
-        assert!(MessageContext::from_headers(Some(&headers)).deadline.is_none());
+        assert!(
+            MessageContext::from_headers(Some(&headers))
+                .deadline
+                .is_none()
+        );
         headers.insert(TIMEOUT_HEADER, "60000");
         let received = MessageContext::from_headers(Some(&headers));
         let remaining = received.remaining().unwrap();
         assert!(remaining > Duration::from_secs(59) && remaining <= Duration::from_secs(60));
         assert!(!received.deadline_passed());
-        assert_eq!(received.timeout_for(Duration::from_secs(5)), Duration::from_secs(5));
+        assert_eq!(
+            received.timeout_for(Duration::from_secs(5)),
+            Duration::from_secs(5)
+        );
         assert!(received.timeout_for(Duration::from_secs(90)) <= Duration::from_secs(60));
-        assert!(!received.headers().contains_key(TIMEOUT_HEADER));
+        assert!(received.headers().get(TIMEOUT_HEADER).is_none());
     }
 
     #[test]

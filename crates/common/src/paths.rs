@@ -107,7 +107,12 @@ fn real_or_planned(path: &Path) -> Option<PathBuf> {
     let mut existing = absolute.as_path();
     loop {
         if let Ok(real) = existing.canonicalize() {
-            return Some(missing.iter().rev().fold(real, |path, name| path.join(name)));
+            return Some(
+                missing
+                    .iter()
+                    .rev()
+                    .fold(real, |path, name| path.join(name)),
+            );
         }
         missing.push(existing.file_name()?.to_owned());
         existing = existing.parent()?;

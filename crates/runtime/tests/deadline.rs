@@ -88,7 +88,10 @@ async fn a_request_past_its_deadline_on_arrival_is_answered_timeout_without_runn
     .unwrap()
     .unwrap();
 
-    let code = reply.headers.as_ref().and_then(|h| h.get(NATS_SERVICE_ERROR_CODE));
+    let code = reply
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(NATS_SERVICE_ERROR_CODE));
     assert_eq!(code.map(|code| code.as_str()), Some("504"));
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 }

@@ -108,7 +108,12 @@ impl Library {
     }
 
     /// After a failed move: the parked copy goes back and the journal row is dropped.
-    fn undo(&self, pending: &PendingImport, action: &'static str, source: io::Error) -> ImportError {
+    fn undo(
+        &self,
+        pending: &PendingImport,
+        action: &'static str,
+        source: io::Error,
+    ) -> ImportError {
         self.restore_parked(pending);
         self.forget(pending);
         ImportError::Io { action, source }

@@ -86,14 +86,24 @@ fn id3v2_size(start: &[u8]) -> Option<u64> {
     Some(10 + size + footer)
 }
 
-fn magic(start: &[u8], at: usize, expected: &[u8], reason: &'static str) -> Result<(), &'static str> {
+fn magic(
+    start: &[u8],
+    at: usize,
+    expected: &[u8],
+    reason: &'static str,
+) -> Result<(), &'static str> {
     match start.get(at..at + expected.len()) {
         Some(found) if found == expected => Ok(()),
         _ => Err(reason),
     }
 }
 
-fn riff(start: &[u8], outer: &[u8; 4], form: &[u8; 4], reason: &'static str) -> Result<(), &'static str> {
+fn riff(
+    start: &[u8],
+    outer: &[u8; 4],
+    form: &[u8; 4],
+    reason: &'static str,
+) -> Result<(), &'static str> {
     magic(start, 0, outer, reason).and_then(|()| magic(start, 8, form, reason))
 }
 
@@ -118,7 +128,7 @@ fn flac(start: &[u8]) -> Result<(), &'static str> {
     let max_block = u16::from_be_bytes([info[2], info[3]]);
     let sample_rate =
         (u32::from(info[10]) << 12) | (u32::from(info[11]) << 4) | (u32::from(info[12]) >> 4);
-    let bits_per_sample = ((u32::from(info[12]) & 0x01) << 4 | u32::from(info[13]) >> 4) + 1;
+    let bits_per_sample = (((u32::from(info[12]) & 0x01) << 4) | (u32::from(info[13]) >> 4)) + 1;
     if min_block < 16 || max_block < min_block {
         return Err("STREAMINFO block sizes are impossible");
     }
@@ -141,7 +151,12 @@ fn mpeg_audio(start: &[u8]) -> Result<(), &'static str> {
     let bitrate = header[2] >> 4;
     let sample_rate = (header[2] >> 2) & 0b11;
     let emphasis = header[3] & 0b11;
-    if version == 0b01 || layer == 0b00 || bitrate == 0b1111 || sample_rate == 0b11 || emphasis == 0b10 {
+    if version == 0b01
+        || layer == 0b00
+        || bitrate == 0b1111
+        || sample_rate == 0b11
+        || emphasis == 0b10
+    {
         return Err(reason);
     }
     Ok(())

@@ -169,7 +169,13 @@ fn collect(root: &Path, folder: &Path, files: &mut Vec<String>) {
         if path.is_dir() {
             collect(root, &path, files);
         } else {
-            files.push(path.strip_prefix(root).unwrap().to_str().unwrap().to_owned());
+            files.push(
+                path.strip_prefix(root)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_owned(),
+            );
         }
     }
 }
@@ -182,7 +188,10 @@ async fn crash_and_retry(setup: &Setup, crash_at: &str, request: &Value) -> Impo
         .await
         .unwrap()
         .unwrap();
-    assert!(!exit.success(), "{crash_at}: the process should have aborted");
+    assert!(
+        !exit.success(),
+        "{crash_at}: the process should have aborted"
+    );
 
     let _restarted = setup.start(None).await;
     setup.import(request).await.unwrap()
@@ -197,11 +206,18 @@ async fn a_new_track_is_filed_once_whatever_point_the_import_crashed_at() {
         let reply = crash_and_retry(&setup, crash_at, &request("job-1", &source)).await;
 
         assert!(
-            matches!(reply.status, ImportStatus::Imported | ImportStatus::AlreadyImported),
+            matches!(
+                reply.status,
+                ImportStatus::Imported | ImportStatus::AlreadyImported
+            ),
             "{crash_at}: {:?}",
             reply.status
         );
-        assert_eq!(setup.library_files(), ["Artist/Unknown Album/Title.flac"], "{crash_at}");
+        assert_eq!(
+            setup.library_files(),
+            ["Artist/Unknown Album/Title.flac"],
+            "{crash_at}"
+        );
         assert_eq!(std::fs::read(&reply.path).unwrap(), bytes, "{crash_at}");
         assert!(!source.exists(), "{crash_at}: the download was moved");
         let library = Library::open(setup.section()).unwrap();
@@ -213,7 +229,12 @@ async fn a_new_track_is_filed_once_whatever_point_the_import_crashed_at() {
 
 #[tokio::test]
 async fn a_replaced_copy_survives_until_its_replacement_is_indexed() {
-    for crash_at in ["after_journal", "after_set_aside", "after_move", "after_commit"] {
+    for crash_at in [
+        "after_journal",
+        "after_set_aside",
+        "after_move",
+        "after_commit",
+    ] {
         let setup = setup();
         let (held_source, held_bytes) = setup.download("held.flac", 100);
         let held_request: ImportTrackRequest =
@@ -227,25 +248,46 @@ async fn a_replaced_copy_survives_until_its_replacement_is_indexed() {
 
         let mut crashing = setup.start(Some(crash_at)).await;
         setup.import_crashing(&retry).await;
-        let exit = tokio::time::timeout(WAIT, crashing.wait()).await.unwrap().unwrap();
+        let exit = tokio::time::timeout(WAIT, crashing.wait())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(!exit.success(), "{crash_at}");
         let restarted = setup.start(None).await;
         let files = setup.library_files();
-        assert_eq!(files, ["Artist/Unknown Album/Title.flac"], "{crash_at}: after restart");
+        assert_eq!(
+            files,
+            ["Artist/Unknown Album/Title.flac"],
+            "{crash_at}: after restart"
+        );
         let on_disk = std::fs::read(&held.path).unwrap();
-        assert!(on_disk == held_bytes || on_disk == better_bytes, "{crash_at}");
+        assert!(
+            on_disk == held_bytes || on_disk == better_bytes,
+            "{crash_at}"
+        );
 
         let reply = setup.import(&retry).await.unwrap();
         drop(restarted);
 
         assert!(
-            matches!(reply.status, ImportStatus::Replaced | ImportStatus::AlreadyImported),
+            matches!(
+                reply.status,
+                ImportStatus::Replaced | ImportStatus::AlreadyImported
+            ),
             "{crash_at}: {:?}",
             reply.status
         );
         assert_eq!(reply.path, held.path, "{crash_at}");
-        assert_eq!(std::fs::read(&reply.path).unwrap(), better_bytes, "{crash_at}");
-        assert_eq!(setup.library_files(), ["Artist/Unknown Album/Title.flac"], "{crash_at}");
+        assert_eq!(
+            std::fs::read(&reply.path).unwrap(),
+            better_bytes,
+            "{crash_at}"
+        );
+        assert_eq!(
+            setup.library_files(),
+            ["Artist/Unknown Album/Title.flac"],
+            "{crash_at}"
+        );
         let library = Library::open(setup.section()).unwrap();
         let stats = library.stats().unwrap();
         assert_eq!(stats.tracks, 1, "{crash_at}");

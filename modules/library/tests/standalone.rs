@@ -13,7 +13,10 @@ async fn the_binary_runs_alone_reports_missing_peers_answers_health_and_stops_on
     std::fs::create_dir_all(format!("{folder}/downloads")).unwrap();
     let env = [
         ("SOULSPOT_LIBRARY__LIBRARY__ROOT", format!("{folder}/music")),
-        ("SOULSPOT_LIBRARY__LIBRARY__DOWNLOADS_DIR", format!("{folder}/downloads")),
+        (
+            "SOULSPOT_LIBRARY__LIBRARY__DOWNLOADS_DIR",
+            format!("{folder}/downloads"),
+        ),
     ];
 
     let report = run_standalone(

@@ -383,7 +383,9 @@ mod tests {
             read(path.clone()).await,
             Err(TagError::Unreadable { .. })
         ));
-        let error = write(path.clone(), enriched(), None, None).await.unwrap_err();
+        let error = write(path.clone(), enriched(), None, None)
+            .await
+            .unwrap_err();
         assert!(matches!(error, TagError::Unreadable { .. }), "{error}");
         assert_eq!(std::fs::read(&path).unwrap(), b"not audio at all");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);

@@ -52,7 +52,10 @@ fn random_bytes_are_no_audio_whatever_they_are_named() {
         .collect();
     for format in ["flac", "mp3", "ogg", "m4a", "wav", "aiff", "opus", "aac"] {
         assert!(
-            matches!(check_header(&random, format), Err(NotAudio::WrongHeader { .. })),
+            matches!(
+                check_header(&random, format),
+                Err(NotAudio::WrongHeader { .. })
+            ),
             "{format}"
         );
     }

@@ -197,7 +197,15 @@ impl TestApp {
         let wanted = format!("outcome=\"{outcome}\"");
         let deadline = tokio::time::Instant::now() + REQUEST_TIMEOUT;
         loop {
-            let metrics = self.http.get(&url).send().await.unwrap().text().await.unwrap();
+            let metrics = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
             let answered = metrics.lines().any(|line| {
                 line.starts_with("soulspot_requests_total{")
                     && line.contains("operation=\"enrich.metadata\"")

@@ -249,12 +249,24 @@ async fn a_caller_that_gave_up_never_finds_its_file_rewritten_later() {
         .enrich_within(&file, track.clone(), std::time::Duration::from_millis(300))
         .await
         .unwrap_err();
-    assert_eq!(error.kind(), soulspot_contracts::ErrorKind::Timeout, "{error}");
+    assert_eq!(
+        error.kind(),
+        soulspot_contracts::ErrorKind::Timeout,
+        "{error}"
+    );
     app.wait_for_enrich_outcome("timeout").await;
 
-    assert_eq!(std::fs::read(&file.path).unwrap(), before, "the file was rewritten after its caller gave up");
+    assert_eq!(
+        std::fs::read(&file.path).unwrap(),
+        before,
+        "the file was rewritten after its caller gave up"
+    );
     let folder = std::path::Path::new(&file.path).parent().unwrap();
-    assert_eq!(std::fs::read_dir(folder).unwrap().count(), 1, "no temporary copy is left");
+    assert_eq!(
+        std::fs::read_dir(folder).unwrap().count(),
+        1,
+        "no temporary copy is left"
+    );
 
     // The same request, waited for, does rewrite it: the refusal above was the deadline's.
     let reply = app

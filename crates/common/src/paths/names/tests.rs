@@ -77,7 +77,10 @@ fn numbered_names_fit_the_limit() {
 #[test]
 fn bidirectional_controls_and_zero_width_characters_are_removed() {
     // A right-to-left override would show "evil\u{202E}calf.exe" as "evilexe.flac".
-    assert_eq!(sanitize_file_name("evil\u{202E}calf.exe", MAX), "evilcalf.exe");
+    assert_eq!(
+        sanitize_file_name("evil\u{202E}calf.exe", MAX),
+        "evilcalf.exe"
+    );
     let every_one: String = [
         '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
         '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}', '\u{200B}', '\u{200C}',
