@@ -7,9 +7,11 @@ pub mod filing;
 pub mod handlers;
 pub mod import;
 pub mod index;
+pub mod journal;
 pub mod library;
 pub mod sanitize;
 pub mod settings;
+pub mod signature;
 pub mod template;
 
 pub use app::{Application, LibraryModule};

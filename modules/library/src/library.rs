@@ -9,6 +9,7 @@ use soulspot_contracts::TrackRef;
 use soulspot_contracts::payloads::LibraryStatsReply;
 
 use crate::index::{DuplicateKey, Index, IndexError, TrackRecord};
+use crate::journal::CrashPoint;
 use crate::settings::LibrarySection;
 use crate::template::{PathTemplate, TemplateError};
 
@@ -37,11 +38,22 @@ pub struct Library {
     pub(crate) index: Index,
     /// Imports run one at a time, so two of them never pick the same free name.
     pub(crate) import_lock: Mutex<()>,
+    /// Where an import aborts the process: a fault only tests set.
+    pub(crate) crash_at: Option<CrashPoint>,
 }
 
 impl Library {
-    /// Creates the root when missing, parses the template and opens the index.
+    /// Creates the root when missing, parses the template, opens the index and finishes or
+    /// undoes the imports a crash interrupted.
     pub fn open(section: LibrarySection) -> Result<Self, OpenError> {
+        Self::open_with_fault(section, None)
+    }
+
+    /// `open`, with the process aborting at `crash_at` during imports (tests only).
+    pub fn open_with_fault(
+        section: LibrarySection,
+        crash_at: Option<CrashPoint>,
+    ) -> Result<Self, OpenError> {
         let root_error = |source| OpenError::Root {
             path: section.root.clone(),
             source,
@@ -51,13 +63,16 @@ impl Library {
         let template = PathTemplate::parse(&section.path_template)?;
         let index = Index::open(&section.index_path())?;
         tracing::info!(root = %root.display(), index = %section.index_path().display(), policy = ?section.duplicate_policy, "library opened");
-        Ok(Self {
+        let library = Self {
             section,
             root,
             template,
             index,
             import_lock: Mutex::new(()),
-        })
+            crash_at,
+        };
+        library.recover_interrupted_imports()?;
+        Ok(library)
     }
 
     /// The library root, symlinks resolved.

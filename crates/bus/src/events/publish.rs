@@ -68,6 +68,7 @@ impl EventBus {
                 .clone()
                 .or_else(|| context.correlation_id.clone()),
             trace: context.trace,
+            deadline: None,
         };
         context.inject(&mut headers);
         let store_error = |error: &dyn std::fmt::Display| PublishError::Store {
