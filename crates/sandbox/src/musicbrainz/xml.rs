@@ -1,7 +1,9 @@
 //! MusicBrainz XML (the mmd-2.0 schema): the same documents as the JSON, shaped as the
 //! web service shapes them — lists wrapped in `*-list` elements with `count` (and
-//! `offset`), ids and types as attributes, search scores as `ns2:score` in the extension
-//! namespace, empty join phrases and disambiguations left out.
+//! `offset`), ids and types as attributes, search scores as `ext:score` in the extension
+//! namespace, empty join phrases and disambiguations left out. Search results follow the
+//! search server's sample output (nested lists without `count`, `<track-count>` under
+//! `<medium-list>`); look-ups follow the web service's serializer (every list counted).
 
 use super::document::Document;
 use super::error::HELP;
@@ -10,6 +12,8 @@ use crate::catalog::{Album, Artist, Catalog, Track};
 
 const MMD_NAMESPACE: &str = "http://musicbrainz.org/ns/mmd-2.0#";
 const EXTENSION_NAMESPACE: &str = "http://musicbrainz.org/ns/ext#-2.0";
+/// The MBID of the release status "Official".
+const OFFICIAL_STATUS_ID: &str = "4e304316-386d-3409-af2e-78857eec5cfe";
 const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#;
 
 /// A whole XML answer.
@@ -27,7 +31,7 @@ pub(super) fn document(catalog: &Catalog, document: &Document<'_>) -> String {
                 &[
                     ("created", created.as_str()),
                     ("xmlns", MMD_NAMESPACE),
-                    ("xmlns:ns2", EXTENSION_NAMESPACE),
+                    ("xmlns:ext", EXTENSION_NAMESPACE),
                 ],
             );
             let (count, offset) = (count.to_string(), offset.to_string());
@@ -77,7 +81,7 @@ fn recording(xml: &mut Writer, catalog: &Catalog, track: &Track, score: Option<u
     let score = score.map(|score| score.to_string());
     let mut attributes = vec![("id", track.mbid.as_str())];
     if let Some(score) = &score {
-        attributes.push(("ns2:score", score));
+        attributes.push(("ext:score", score));
     }
     xml.open("recording", &attributes);
     xml.leaf("title", &track.title);
@@ -87,18 +91,27 @@ fn recording(xml: &mut Writer, catalog: &Catalog, track: &Track, score: Option<u
     }
     xml.leaf("first-release-date", &album.release_date);
     if parts.releases {
-        xml.open("release-list", &[("count", "1")]);
+        xml.open("release-list", single_list(parts));
         release(xml, track, artist, album, parts);
         xml.close("release-list");
     }
     if parts.isrcs {
         if let Some(isrc) = &track.isrc {
-            xml.open("isrc-list", &[("count", "1")]);
+            xml.open("isrc-list", single_list(parts));
             xml.empty("isrc", &[("id", isrc)]);
             xml.close("isrc-list");
         }
     }
     xml.close("recording");
+}
+
+/// Attributes of a list holding one entry: counted in look-ups, bare in search results.
+fn single_list(parts: Parts) -> &'static [(&'static str, &'static str)] {
+    if parts.lookup_style {
+        &[("count", "1")]
+    } else {
+        &[]
+    }
 }
 
 /// A credit whose name is the artist's own carries no `<name>` of its own in XML.
@@ -122,7 +135,9 @@ fn release(xml: &mut Writer, track: &Track, artist: &Artist, album: &Album, part
     let track_count = album.track_count.to_string();
     xml.open("release", &[("id", &album.mbid)]);
     xml.leaf("title", &album.title);
-    xml.leaf("status", "Official");
+    xml.open("status", &[("id", OFFICIAL_STATUS_ID)]);
+    escape_into(&mut xml.out, "Official");
+    xml.close("status");
     if parts.artist_credits && !parts.lookup_style {
         artist_credit(xml, artist);
     }
@@ -130,15 +145,16 @@ fn release(xml: &mut Writer, track: &Track, artist: &Artist, album: &Album, part
         "release-group",
         &[("id", &album.release_group_mbid), ("type", primary_type)],
     );
-    xml.leaf("title", &album.title);
     xml.leaf("primary-type", primary_type);
     xml.close("release-group");
     xml.leaf("date", &album.release_date);
     xml.leaf("country", &album.country);
     if parts.media {
         let offset = track.track_number.saturating_sub(1).to_string();
-        xml.open("medium-list", &[("count", "1")]);
-        xml.leaf("track-count", &track_count);
+        xml.open("medium-list", single_list(parts));
+        if !parts.lookup_style {
+            xml.leaf("track-count", &track_count);
+        }
         xml.open("medium", &[]);
         xml.leaf("position", &track.disc_number.to_string());
         xml.leaf("format", "Digital Media");

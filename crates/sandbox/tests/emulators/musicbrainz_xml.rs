@@ -54,7 +54,11 @@ async fn search_answers_xml_when_no_format_is_asked_for() {
     assert_eq!(text_of(artist, "name"), "Aurora Lane");
     let release = child(child(best, "release-list"), "release");
     assert_eq!(text_of(release, "title"), "Northern Lights");
-    let track_list = child(child(child(release, "medium-list"), "medium"), "track-list");
+    assert_eq!(text_of(release, "status"), "Official");
+    let media = child(release, "medium-list");
+    let track_count: u32 = text_of(media, "track-count").parse().unwrap();
+    assert!(track_count > 1, "an album has several tracks");
+    let track_list = child(child(media, "medium"), "track-list");
     assert_eq!(text_of(child(track_list, "track"), "number"), "1");
     let isrc = child(child(best, "isrc-list"), "isrc");
     assert_eq!(isrc.attribute("id"), Some("GBSBX1900001"));
