@@ -19,6 +19,7 @@ mod error;
 mod faults;
 mod http_log;
 mod ids;
+mod lenient;
 mod musicbrainz;
 mod server;
 mod slskd;
