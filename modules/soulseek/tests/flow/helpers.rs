@@ -161,12 +161,14 @@ impl TestApp {
         self.events_until_all_done(&[download_id]).await
     }
 
-    /// Every event of these downloads, in publish order, until each has finished.
+    /// Every event of these downloads, in publish order, until each has finished (within
+    /// `TIMEOUT` in all: progress events of a download that never ends do not extend it).
     pub async fn events_until_all_done(&mut self, download_ids: &[&str]) -> Vec<EventEnvelope> {
         let mut seen: Vec<EventEnvelope> = Vec::new();
         let mut unfinished = download_ids.len();
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
         while unfinished > 0 {
-            let message = tokio::time::timeout(TIMEOUT, self.events.next())
+            let message = tokio::time::timeout_at(deadline, self.events.next())
                 .await
                 .expect("no terminal event in time")
                 .expect("event subscription closed");
