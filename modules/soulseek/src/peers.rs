@@ -89,6 +89,7 @@ impl PeerRecords {
         if record.failures >= self.settings.fails_to_ignore {
             let until = now + self.settings.ignore_for();
             tracing::info!(username, failures = record.failures, ignore_for = ?self.settings.ignore_for(), "peer ignored");
+            metrics::counter!("soulseek_peers_ignored_total").increment(1);
             record.ignored_until = Some(until);
         }
     }
