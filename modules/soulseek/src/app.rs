@@ -52,6 +52,7 @@ impl Module for SoulseekModule {
             busy_retry: settings.slskd.busy_retry,
             settings: settings.downloads.clone(),
             downloads_dir: settings.slskd.downloads_dir.clone(),
+            peers: settings.peers.clone(),
             background: startup.background,
         };
         let downloader = Downloader::new(parts, bus);

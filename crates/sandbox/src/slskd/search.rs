@@ -29,6 +29,7 @@ pub(super) async fn create(
         )));
     }
     tokio::time::sleep(state.shared.config.timing.search_post_delay).await;
+    state.shared.observed.record_search(&text);
     let token = state.searches().next_token();
     let answers = find_answers(&state.shared, &text, &request, token);
     let view = state
