@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod import;
 pub mod index;
 pub mod library;
+pub mod lock;
 pub mod sanitize;
 pub mod settings;
 pub mod template;

@@ -9,6 +9,7 @@ use soulspot_contracts::TrackRef;
 use soulspot_contracts::payloads::LibraryStatsReply;
 
 use crate::index::{DuplicateKey, Index, IndexError, TrackRecord};
+use crate::lock::{InstanceLock, LockError};
 use crate::settings::LibrarySection;
 use crate::template::{PathTemplate, TemplateError};
 
@@ -25,6 +26,8 @@ pub enum OpenError {
     Template(#[from] TemplateError),
     #[error("cannot open the index: {0}")]
     Index(#[from] IndexError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 /// The music library on disk and its index.
@@ -37,10 +40,13 @@ pub struct Library {
     pub(crate) index: Index,
     /// Imports run one at a time, so two of them never pick the same free name.
     pub(crate) import_lock: Mutex<()>,
+    /// This instance's claim on the root, held while the library is open.
+    _instance: InstanceLock,
 }
 
 impl Library {
-    /// Creates the root when missing, parses the template and opens the index.
+    /// Creates the root when missing, claims it for this instance (a second instance on the
+    /// same root fails here), parses the template and opens the index.
     pub fn open(section: LibrarySection) -> Result<Self, OpenError> {
         let root_error = |source| OpenError::Root {
             path: section.root.clone(),
@@ -48,6 +54,7 @@ impl Library {
         };
         std::fs::create_dir_all(&section.root).map_err(root_error)?;
         let root = std::fs::canonicalize(&section.root).map_err(root_error)?;
+        let instance = InstanceLock::acquire(&root)?;
         let template = PathTemplate::parse(&section.path_template)?;
         let index = Index::open(&section.index_path())?;
         tracing::info!(root = %root.display(), index = %section.index_path().display(), policy = ?section.duplicate_policy, "library opened");
@@ -57,6 +64,7 @@ impl Library {
             template,
             index,
             import_lock: Mutex::new(()),
+            _instance: instance,
         })
     }
 
