@@ -9,6 +9,7 @@ pub mod import;
 pub mod index;
 pub mod journal;
 pub mod library;
+pub mod lock;
 pub mod sanitize;
 pub mod settings;
 pub mod signature;

@@ -10,6 +10,7 @@ use soulspot_contracts::payloads::LibraryStatsReply;
 
 use crate::index::{DuplicateKey, Index, IndexError, TrackRecord};
 use crate::journal::CrashPoint;
+use crate::lock::{InstanceLock, LockError};
 use crate::settings::LibrarySection;
 use crate::template::{PathTemplate, TemplateError};
 
@@ -26,6 +27,8 @@ pub enum OpenError {
     Template(#[from] TemplateError),
     #[error("cannot open the index: {0}")]
     Index(#[from] IndexError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 /// The music library on disk and its index.
@@ -40,11 +43,14 @@ pub struct Library {
     pub(crate) import_lock: Mutex<()>,
     /// Where an import aborts the process: a fault only tests set.
     pub(crate) crash_at: Option<CrashPoint>,
+    /// This instance's claim on the root, held while the library is open.
+    _instance: InstanceLock,
 }
 
 impl Library {
-    /// Creates the root when missing, parses the template, opens the index and finishes or
-    /// undoes the imports a crash interrupted.
+    /// Creates the root when missing, claims it for this instance (a second instance on the
+    /// same root fails here), parses the template, opens the index and finishes or undoes the
+    /// imports a crash interrupted.
     pub fn open(section: LibrarySection) -> Result<Self, OpenError> {
         Self::open_with_fault(section, None)
     }
@@ -60,6 +66,7 @@ impl Library {
         };
         std::fs::create_dir_all(&section.root).map_err(root_error)?;
         let root = std::fs::canonicalize(&section.root).map_err(root_error)?;
+        let instance = InstanceLock::acquire(&root)?;
         let template = PathTemplate::parse(&section.path_template)?;
         let index = Index::open(&section.index_path())?;
         tracing::info!(root = %root.display(), index = %section.index_path().display(), policy = ?section.duplicate_policy, "library opened");
@@ -70,6 +77,7 @@ impl Library {
             index,
             import_lock: Mutex::new(()),
             crash_at,
+            _instance: instance,
         };
         library.recover_interrupted_imports()?;
         Ok(library)

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub downloads: PathBuf,
     /// A folder beside the downloads that imports must never read from.
     pub elsewhere: PathBuf,
+    /// What the module was started with (a second instance can be started from it).
+    pub settings: LibrarySettings,
     _module: Application,
     _nats: NatsServer,
     _dir: TempDir,
@@ -48,7 +50,7 @@ pub async fn spawn_app(policy: DuplicatePolicy) -> TestApp {
     };
     settings.service.nats.url = nats.url();
     settings.validate().unwrap();
-    let module = Application::build(settings).await.unwrap();
+    let module = Application::build(settings.clone()).await.unwrap();
     let nats_settings = NatsSettings {
         url: nats.url(),
         ..NatsSettings::default()
@@ -61,6 +63,7 @@ pub async fn spawn_app(policy: DuplicatePolicy) -> TestApp {
         root,
         downloads,
         elsewhere,
+        settings,
         _module: module,
         _nats: nats,
         _dir: dir,

@@ -424,3 +424,26 @@ async fn bytes_that_are_not_the_claimed_audio_are_refused_and_nothing_is_filed()
     assert!(app.library_files().is_empty());
     assert_eq!(app.stats().await["tracks"], 0);
 }
+
+#[tokio::test]
+async fn a_second_instance_on_the_same_root_refuses_to_start_naming_root_and_lock_file() {
+    let app = spawn_app(DuplicatePolicy::Skip).await;
+
+    let error = soulspot_library::Application::build(app.settings.clone())
+        .await
+        .unwrap_err();
+
+    let message = std::iter::successors(
+        Some(&error as &(dyn std::error::Error + 'static)),
+        |error| error.source(),
+    )
+    .map(ToString::to_string)
+    .collect::<Vec<_>>()
+    .join(": ");
+    let lock_file = app.root.join(".soulspot").join("library.lock");
+    assert!(message.contains("another library instance"), "{message}");
+    assert!(message.contains(app.root.to_str().unwrap()), "{message}");
+    assert!(message.contains(lock_file.to_str().unwrap()), "{message}");
+    let stats = app.stats().await;
+    assert_eq!(stats["tracks"], 0, "the first instance still serves");
+}
