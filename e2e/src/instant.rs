@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use soulspot_bus::{EventBus, EventPublisher, EventStoreSettings, MessageContext};
+use soulspot_bus::{Durability, EventBus, EventPublisher, EventStoreSettings, MessageContext};
 use soulspot_contracts::FileRef;
 use soulspot_contracts::payloads::{
     DownloadCompleted, DownloadTrackReply, DownloadTrackRequest, EnrichMetadataReply,
@@ -19,7 +19,13 @@ pub async fn start(
     client: async_nats::Client,
     hold_downloads: Arc<AtomicBool>,
 ) -> anyhow::Result<RunningModule> {
-    let bus = EventBus::new(client.clone(), "instant", &EventStoreSettings::default()).await?;
+    let bus = EventBus::new(
+        client.clone(),
+        "instant",
+        &EventStoreSettings::default(),
+        Durability::default(),
+    )
+    .await?;
     let download = Capability::new(
         "download.track",
         10,

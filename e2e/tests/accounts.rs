@@ -12,7 +12,7 @@ use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use serde_json::{Value, json};
 use soulspot_bus::testing::NatsServer;
-use soulspot_bus::{EventBus, EventStoreSettings};
+use soulspot_bus::{Durability, EventBus, EventStoreSettings};
 use soulspot_contracts::operations::{metadata_keys, modules};
 use soulspot_e2e::{Stack, StackOptions};
 use tokio::sync::mpsc;
@@ -96,6 +96,7 @@ async fn the_library_cannot_publish_a_soulseek_event() {
         router.clone(),
         modules::ROUTER,
         &EventStoreSettings::default(),
+        Durability::default(),
     )
     .await
     .unwrap();
@@ -146,14 +147,24 @@ async fn a_module_joins_the_event_store_but_cannot_change_or_delete_it() {
     let nats = NatsServer::start_with_accounts().unwrap();
     let (router, _) = connect_as(&nats, modules::ROUTER).await;
     let settings = EventStoreSettings::default();
-    EventBus::owning(router.clone(), modules::ROUTER, &settings)
-        .await
-        .unwrap();
+    EventBus::owning(
+        router.clone(),
+        modules::ROUTER,
+        &settings,
+        Durability::default(),
+    )
+    .await
+    .unwrap();
     let (soulseek, _) = connect_as(&nats, modules::SOULSEEK).await;
 
-    EventBus::new(soulseek.clone(), modules::SOULSEEK, &settings)
-        .await
-        .unwrap();
+    EventBus::new(
+        soulseek.clone(),
+        modules::SOULSEEK,
+        &settings,
+        Durability::default(),
+    )
+    .await
+    .unwrap();
     let jetstream = async_nats::jetstream::new(soulseek);
     let mut shortened = jetstream
         .get_stream("SOULSPOT_EVENTS")

@@ -1,14 +1,26 @@
-//! The context a message carries in its headers: correlation id and W3C trace context.
+//! The context a message carries in its headers: correlation id, W3C trace context, and for
+//! a request the time its caller still waits for the answer.
+
+use std::time::{Duration, Instant};
 
 use async_nats::HeaderMap;
 use soulspot_contracts::subjects::{CORRELATION_HEADER, TRACEPARENT_HEADER};
 use soulspot_telemetry::TraceContext;
+
+/// Header of a request: how many milliseconds its caller waits for the reply, counted from
+/// when it was sent. A budget rather than a point in time (as gRPC's `grpc-timeout` is), so
+/// that caller and callee need no agreement on the wall clock.
+pub const TIMEOUT_HEADER: &str = "soulspot-timeout-ms";
 
 /// Who a message belongs to, restored on receipt and handed on with every message sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageContext {
     pub correlation_id: Option<String>,
     pub trace: Option<TraceContext>,
+    /// For a received request: the moment its caller stops waiting for the reply. Work the
+    /// caller can no longer learn about (a file rewritten after it gave up) must not start
+    /// after it. Never sent on by `inject`: each request states its own timeout.
+    pub deadline: Option<Instant>,
 }
 
 impl MessageContext {
@@ -17,6 +29,7 @@ impl MessageContext {
         Self {
             correlation_id,
             trace: Some(TraceContext::new_root()),
+            deadline: None,
         }
     }
 
@@ -27,10 +40,33 @@ impl MessageContext {
                 .and_then(|headers| headers.get(name))
                 .map(|value| value.as_str().to_owned())
         };
+        let received = Instant::now();
         Self {
             correlation_id: value(CORRELATION_HEADER).filter(|id| !id.is_empty()),
             trace: value(TRACEPARENT_HEADER).and_then(|header| TraceContext::parse(&header)),
+            deadline: value(TIMEOUT_HEADER)
+                .and_then(|millis| millis.trim().parse().ok())
+                .and_then(|millis| received.checked_add(Duration::from_millis(millis))),
         }
+    }
+
+    /// How long the caller still waits; `None` when it set no deadline.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|deadline| deadline.saturating_duration_since(Instant::now()))
+    }
+
+    /// Whether the caller has stopped waiting.
+    pub fn deadline_passed(&self) -> bool {
+        self.remaining()
+            .is_some_and(|remaining| remaining.is_zero())
+    }
+
+    /// The timeout of a request made on behalf of this context: `timeout`, cut to what is
+    /// left of our own caller's wait, since an answer after that reaches nobody.
+    pub fn timeout_for(&self, timeout: Duration) -> Duration {
+        self.remaining()
+            .map_or(timeout, |remaining| remaining.min(timeout))
     }
 
     /// Writes the context into outgoing headers. The callee sees a child span of our trace,
@@ -70,6 +106,37 @@ mod tests {
         let received = MessageContext::from_headers(Some(&sent.headers()));
         assert_eq!(received.correlation_id.as_deref(), Some("job-7"));
         assert_eq!(received.trace_id(), sent.trace_id());
+    }
+
+    #[test]
+    fn a_request_timeout_becomes_a_deadline_on_receipt() {
+        let mut headers = MessageContext::default().headers();
+        assert!(
+            MessageContext::from_headers(Some(&headers))
+                .deadline
+                .is_none()
+        );
+        headers.insert(TIMEOUT_HEADER, "60000");
+        let received = MessageContext::from_headers(Some(&headers));
+        let remaining = received.remaining().unwrap();
+        assert!(remaining > Duration::from_secs(59) && remaining <= Duration::from_secs(60));
+        assert!(!received.deadline_passed());
+        assert_eq!(
+            received.timeout_for(Duration::from_secs(5)),
+            Duration::from_secs(5)
+        );
+        assert!(received.timeout_for(Duration::from_secs(90)) <= Duration::from_secs(60));
+        assert!(received.headers().get(TIMEOUT_HEADER).is_none());
+    }
+
+    #[test]
+    fn a_passed_deadline_is_passed() {
+        let context = MessageContext {
+            deadline: Some(Instant::now()),
+            ..MessageContext::default()
+        };
+        assert!(context.deadline_passed());
+        assert_eq!(context.timeout_for(Duration::from_secs(1)), Duration::ZERO);
     }
 
     #[test]

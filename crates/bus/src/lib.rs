@@ -4,6 +4,7 @@
 pub mod connect;
 pub mod context;
 pub mod events;
+pub mod jetstream_write;
 pub mod request;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -14,4 +15,5 @@ pub use events::{
     DeliverFrom, EventBus, EventPublisher, EventStoreError, EventStoreSettings, HandlerError,
     PublishError, ReceivedEvent, SubscribeOptions, Subscription,
 };
+pub use jetstream_write::Durability;
 pub use request::{RequestError, request_bytes, request_json};

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use soulspot_contracts::ErrorKind;
 use soulspot_contracts::error::{RETRY_AFTER_MS_HEADER, read_retry_after_header};
 
-use crate::context::MessageContext;
+use crate::context::{MessageContext, TIMEOUT_HEADER};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
@@ -73,7 +73,9 @@ impl RequestError {
     }
 }
 
-/// Sends `payload` to `subject` and waits at most `deadline` for the reply's bytes.
+/// Sends `payload` to `subject` and waits at most `deadline` for the reply's bytes (less when
+/// `context` is a request whose own caller stops waiting sooner). The wait travels with the
+/// request in [`TIMEOUT_HEADER`], so the callee knows when its answer stops mattering.
 pub async fn request_bytes(
     client: &Client,
     subject: &str,
@@ -81,9 +83,13 @@ pub async fn request_bytes(
     context: &MessageContext,
     deadline: Duration,
 ) -> Result<Bytes, RequestError> {
+    let deadline = context.timeout_for(deadline);
+    let mut headers = context.headers();
+    let millis = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX);
+    headers.insert(TIMEOUT_HEADER, millis.to_string().as_str());
     let request = Request::new()
         .payload(payload)
-        .headers(context.headers())
+        .headers(headers)
         .timeout(Some(deadline));
     let reply = client
         .send_request(subject.to_owned(), request)

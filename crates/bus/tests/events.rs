@@ -10,8 +10,8 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use soulspot_bus::testing::NatsServer;
 use soulspot_bus::{
-    EventBus, EventPublisher, EventStoreSettings, HandlerError, MessageContext, NatsSettings,
-    PublishError, ReceivedEvent, SubscribeOptions,
+    Durability, EventBus, EventPublisher, EventStoreSettings, HandlerError, MessageContext,
+    NatsSettings, PublishError, ReceivedEvent, SubscribeOptions,
 };
 use tokio::sync::mpsc;
 
@@ -27,7 +27,9 @@ async fn bus_with(server: &NatsServer, module: &str, store: &EventStoreSettings)
         ..NatsSettings::default()
     };
     let client = soulspot_bus::connect(&settings, module).await.unwrap();
-    EventBus::new(client, module, store).await.unwrap()
+    EventBus::new(client, module, store, Durability::default())
+        .await
+        .unwrap()
 }
 
 fn started(download_id: &str) -> Value {

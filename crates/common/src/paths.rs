@@ -1,9 +1,15 @@
 //! Path containment: whether a path stays inside a folder. Paths from requests, peers and
 //! templates are untrusted, and every module decides "is this inside that folder" here:
-//! [`is_inside`] on the spelling alone, [`canonical_inside`] on what the file system says.
+//! [`is_inside`] on the spelling alone, [`canonical_inside`] on what the file system says;
+//! [`overlapping`] tells two configured folders that share files. Safe names for files and
+//! folders come from the sanitiser in [`names`].
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
+
+mod names;
+
+pub use names::{numbered_file_name, sanitize_component, sanitize_file_name};
 
 /// Whether `path` is `folder` or lies inside it, judged on the spelling alone: `.` steps
 /// are dropped and each `..` takes back the step before it; a `..` that would climb above
@@ -76,6 +82,41 @@ pub fn canonical_inside(path: &Path, folder: &Path) -> Result<PathBuf, Containme
         return Err(outside());
     }
     Ok(resolved)
+}
+
+/// Whether `first` and `second` are the same folder or one lies inside the other, judged on
+/// their real paths: symlinks resolved as far as the folders exist, the rest as spelled (a
+/// folder created later is judged where it will be). Relative paths are taken from the
+/// current directory.
+pub fn overlapping(first: &Path, second: &Path) -> bool {
+    match (real_or_planned(first), real_or_planned(second)) {
+        (Some(first), Some(second)) => is_inside(&first, &second) || is_inside(&second, &first),
+        _ => false,
+    }
+}
+
+/// The real path of the longest existing ancestor of `path`, with the missing rest appended.
+fn real_or_planned(path: &Path) -> Option<PathBuf> {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    let absolute = lexically_normal(&absolute)?;
+    let mut missing = Vec::new();
+    let mut existing = absolute.as_path();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return Some(
+                missing
+                    .iter()
+                    .rev()
+                    .fold(real, |path, name| path.join(name)),
+            );
+        }
+        missing.push(existing.file_name()?.to_owned());
+        existing = existing.parent()?;
+    }
 }
 
 /// `path` with `.` dropped and `..` applied; `None` when a `..` climbs above its start.
@@ -208,6 +249,26 @@ mod tests {
         std::os::unix::fs::symlink(&tree.folder, &alias).unwrap();
         let resolved = canonical_inside(&tree.folder.join("Album/01.flac"), &alias).unwrap();
         assert_eq!(resolved, tree.folder.join("Album/01.flac"));
+    }
+
+    #[test]
+    fn folders_overlap_when_equal_or_nested_even_through_symlinks() {
+        let tree = tree();
+        let downloads = tree.base.join("downloads");
+        assert!(overlapping(&tree.folder, &tree.folder.join("./")));
+        assert!(overlapping(&tree.folder, &tree.folder.join("Album")));
+        assert!(overlapping(&tree.folder.join("not/yet"), &tree.folder));
+        assert!(overlapping(&tree.base, &downloads));
+        assert!(!overlapping(&tree.folder, &downloads));
+        assert!(!overlapping(&tree.folder, &tree.base.join("folder-old")));
+        #[cfg(unix)]
+        {
+            let alias = tree.base.join("alias");
+            std::os::unix::fs::symlink(&tree.folder, &alias).unwrap();
+            assert!(overlapping(&alias, &tree.folder));
+            assert!(overlapping(&alias.join("new"), &tree.folder));
+            assert!(overlapping(&tree.folder, &alias.join("Album/..")));
+        }
     }
 
     #[test]

@@ -2,8 +2,16 @@
 
 /// `url` with the password of its userinfo replaced by `***` (`nats://user:pass@host` →
 /// `nats://user:***@host`), so a URL carrying credentials can be logged or shown in an error.
-/// A URL without a password is returned unchanged.
-pub fn redact_userinfo(url: &str) -> String {
+/// A URL without a password is returned unchanged. A comma-separated list of URLs (a NATS
+/// cluster's) has each element's password replaced.
+pub fn redact_userinfo(urls: &str) -> String {
+    urls.split(',')
+        .map(redact_one)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn redact_one(url: &str) -> String {
     let authority_start = url.find("://").map_or(0, |scheme_end| scheme_end + 3);
     let authority_len = url[authority_start..]
         .find(['/', '?', '#'])
@@ -42,6 +50,14 @@ mod tests {
         assert_eq!(
             redact_userinfo("router:pw@10.0.0.1:4222"),
             "router:***@10.0.0.1:4222"
+        );
+    }
+
+    #[test]
+    fn hides_the_password_of_every_url_of_a_list() {
+        assert_eq!(
+            redact_userinfo("nats://a:pw1@n1:4222,nats://n2:4222, nats://c:pw3@n3:4222"),
+            "nats://a:***@n1:4222,nats://n2:4222, nats://c:***@n3:4222"
         );
     }
 

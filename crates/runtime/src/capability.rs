@@ -102,7 +102,9 @@ impl fmt::Display for ServiceError {
 
 impl std::error::Error for ServiceError {}
 
-/// What a handler knows about the request besides its body.
+/// What a handler knows about the request besides its body. `message.deadline` is when the
+/// caller stops waiting (from the request's timeout header): a handler whose work changes
+/// something the caller relies on checks it before making the change.
 #[derive(Debug, Clone)]
 pub struct CallContext {
     pub operation: String,

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use serde_json::Value;
 use soulspot_bus::MessageContext;
+use soulspot_contracts::ErrorKind;
 use soulspot_contracts::operations::metadata_keys;
 use soulspot_contracts::{ModuleAnnouncement, subjects};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -338,6 +339,14 @@ async fn handle(
             contracts
                 .validate_request(operation, &body)
                 .map_err(ServiceError::bad_request)?;
+            // A request that waited past its caller's deadline is answered without running:
+            // nobody would read the reply, and its side effects would surprise the caller.
+            if context.deadline_passed() {
+                return Err(ServiceError::new(
+                    ErrorKind::Timeout,
+                    "the caller's deadline passed before the request was handled",
+                ));
+            }
             let call = CallContext {
                 operation: operation.to_owned(),
                 message: context,

@@ -126,6 +126,23 @@ fn validate_nats(nats: &NatsSettings) -> Result<(), SettingsError> {
             "must be a non-empty name without spaces, `.`, `*` or `>`",
         ));
     }
+    if let Err(error) = nats.server_addrs() {
+        return Err(SettingsError::invalid("nats.url", error.to_string()));
+    }
+    // JetStream keeps at most five copies of a stream.
+    if !(1..=5).contains(&nats.replicas) {
+        return Err(SettingsError::invalid(
+            "nats.replicas",
+            "must be between 1 and 5",
+        ));
+    }
+    // A write retried for ever would hold its caller (a job, a delivery) for ever.
+    if nats.write_retry.max_attempts == 0 {
+        return Err(SettingsError::invalid(
+            "nats.write_retry.max_attempts",
+            "must be at least 1",
+        ));
+    }
     Ok(())
 }
 

@@ -20,6 +20,9 @@ pub enum TransferFault {
     Stalled,
     /// The first attempt errors; later attempts of the same file succeed.
     FailOnce,
+    /// The transfer starts and then creeps on a few bytes at a time, forever: never
+    /// stalled, never finished.
+    Trickle,
 }
 
 /// Runtime fault switches, shared by all emulators.

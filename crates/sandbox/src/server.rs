@@ -15,6 +15,7 @@ use crate::audio::AudioLibrary;
 use crate::config::SandboxConfig;
 use crate::error::SandboxError;
 use crate::faults::Faults;
+use crate::observed::Observed;
 use crate::state::Shared;
 use crate::{coverart, http_log, musicbrainz, slskd, spotify};
 
@@ -41,6 +42,7 @@ pub struct SandboxUrls {
 pub struct Sandbox {
     urls: SandboxUrls,
     faults: Arc<Faults>,
+    observed: Arc<Observed>,
     downloads_dir: PathBuf,
     slskd_api_key: String,
     stop: watch::Sender<bool>,
@@ -74,6 +76,7 @@ impl Sandbox {
         };
         let (stop, stopped) = watch::channel(false);
         let faults = Arc::new(Faults::default());
+        let observed = Arc::new(Observed::default());
         let downloads_dir = config.downloads_dir.clone();
         let slskd_api_key = config.slskd_api_key.clone();
         let shared = Arc::new(Shared {
@@ -81,6 +84,7 @@ impl Sandbox {
             config,
             urls: urls.clone(),
             faults: Arc::clone(&faults),
+            observed: Arc::clone(&observed),
             shutdown: stopped.clone(),
         });
         let spotify = spotify::SpotifyState::new(Arc::clone(&shared));
@@ -115,6 +119,7 @@ impl Sandbox {
         Ok(Self {
             urls,
             faults,
+            observed,
             downloads_dir,
             slskd_api_key,
             stop,
@@ -130,6 +135,11 @@ impl Sandbox {
     /// Runtime fault switches.
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// What the emulators saw clients do.
+    pub fn observed(&self) -> &Observed {
+        &self.observed
     }
 
     /// Where finished downloads land.

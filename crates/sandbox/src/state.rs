@@ -8,6 +8,7 @@ use crate::audio::{AudioLibrary, AudioRequest, AudioTags};
 use crate::catalog::{Catalog, PeerFile};
 use crate::config::SandboxConfig;
 use crate::faults::Faults;
+use crate::observed::Observed;
 use crate::server::SandboxUrls;
 
 /// Default bitrate of MP3 files whose catalog entry names none.
@@ -19,6 +20,7 @@ pub(crate) struct Shared {
     pub config: SandboxConfig,
     pub urls: SandboxUrls,
     pub faults: Arc<Faults>,
+    pub observed: Arc<Observed>,
     pub audio: AudioLibrary,
     pub shutdown: watch::Receiver<bool>,
 }

@@ -31,7 +31,7 @@ impl Module for LibraryModule {
         settings: LibrarySettings,
         _startup: Startup,
     ) -> Result<ModuleBuilder, OpenError> {
-        let library = Library::open(settings.library)?;
+        let library = Library::open_with_fault(settings.library, settings.fault.crash_at)?;
         Ok(handlers::module(Arc::new(library)))
     }
 }

@@ -149,7 +149,9 @@ fn import_error(error: &ImportError) -> ServiceError {
         ImportError::SourceOutsideDownloads(_) => ServiceError::with_code(403, error),
         ImportError::SourceMissing(_) => ServiceError::not_found(error),
         ImportError::SourceNotAFile(_) => ServiceError::bad_request(error),
-        ImportError::ChecksumMismatch { .. } => ServiceError::with_code(422, error),
+        ImportError::ChecksumMismatch { .. } | ImportError::NotAudio { .. } => {
+            ServiceError::with_code(422, error)
+        }
         ImportError::DownloadsUnavailable { .. } => ServiceError::unavailable(error),
         ImportError::UnsafeDestination(_) | ImportError::Io { .. } => ServiceError::internal(error),
         ImportError::Index(index) => index_error(index),

@@ -1,5 +1,5 @@
 //! `import.track`: checks the source, renders the destination, applies the duplicate policy,
-//! moves the file atomically and indexes it — once per job id.
+//! then files it through the journal (`crate::journal`) — once per job id.
 
 use std::fs;
 use std::io;
@@ -14,9 +14,11 @@ use time::format_description::well_known::Rfc3339;
 use crate::audio::{self, FileFacts, Quality};
 use crate::filing;
 use crate::index::{DuplicateKey, IndexError, IndexedTrack, TrackRecord};
+use crate::journal::Filing;
 use crate::library::Library;
 use crate::sanitize::join_inside;
 use crate::settings::DuplicatePolicy;
+use crate::signature::{self, NotAudio};
 use crate::template::TrackFields;
 
 /// The album of a track nobody named one for.
@@ -51,6 +53,8 @@ pub enum ImportError {
         #[source]
         source: io::Error,
     },
+    #[error("source {path} is refused: {reason}")]
+    NotAudio { path: String, reason: NotAudio },
     #[error("destination {0} would lie outside the library root")]
     UnsafeDestination(String),
     #[error("failed to {action}: {source}")]
@@ -123,6 +127,12 @@ impl Library {
             });
         }
         let fields = track_fields(request, &source);
+        signature::check(&source, &fields.ext)
+            .map_err(io_error("read the downloaded file"))?
+            .map_err(|reason| ImportError::NotAudio {
+                path: request.file.path.clone(),
+                reason,
+            })?;
         let names = self.template.render(&fields, self.section.max_name_bytes);
         let planned = join_inside(&self.root, &names)
             .ok_or_else(|| ImportError::UnsafeDestination(names.join("/")))?;
@@ -162,54 +172,43 @@ impl Library {
     /// Moves the candidate to a free name at its planned place and indexes it.
     fn file_new(
         &self,
-        mut candidate: Candidate,
+        candidate: Candidate,
         status: ImportStatus,
     ) -> Result<ImportTrackReply, ImportError> {
         self.prepare_folder(&candidate.planned)?;
         let destination = filing::free_destination(&candidate.planned, self.section.max_name_bytes)
             .map_err(io_error("find a free name"))?;
-        filing::move_file(&candidate.source, &destination)
-            .map_err(io_error("move the file into the library"))?;
-        candidate.record.path = destination.to_string_lossy().into_owned();
-        if let Err(error) = self.index.insert(&candidate.record) {
-            self.put_back(&destination, &candidate.source);
-            return Err(error.into());
-        }
-        Ok(reply(status, &candidate.record))
+        let record = self.file(Filing {
+            source: candidate.source,
+            destination,
+            record: candidate.record,
+            replaces: None,
+        })?;
+        Ok(reply(status, &record))
     }
 
-    /// Files the candidate in place of `held` (over it when the paths agree), swaps their
-    /// rows, then removes the held file.
+    /// Files the candidate in place of `held` (at its path when the paths agree): the held
+    /// file stays until the index names the new one.
     fn replace(
         &self,
-        mut candidate: Candidate,
+        candidate: Candidate,
         held: IndexedTrack,
     ) -> Result<ImportTrackReply, ImportError> {
         self.prepare_folder(&candidate.planned)?;
         let held_path = PathBuf::from(&held.record.path);
-        let overwrites = candidate.planned == held_path;
-        let destination = if overwrites {
+        let destination = if candidate.planned == held_path {
             held_path.clone()
         } else {
             filing::free_destination(&candidate.planned, self.section.max_name_bytes)
                 .map_err(io_error("find a free name"))?
         };
-        filing::move_file(&candidate.source, &destination)
-            .map_err(io_error("move the file into the library"))?;
-        candidate.record.path = destination.to_string_lossy().into_owned();
-        if let Err(error) = self.index.replace(held.id, &candidate.record) {
-            if !overwrites {
-                self.put_back(&destination, &candidate.source);
-            }
-            return Err(error.into());
-        }
-        if !overwrites
-            && paths::is_inside(&held_path, &self.root)
-            && let Err(error) = fs::remove_file(&held_path)
-        {
-            tracing::warn!(path = %held_path.display(), %error, "replaced file not removed");
-        }
-        Ok(reply(ImportStatus::Replaced, &candidate.record))
+        let record = self.file(Filing {
+            source: candidate.source,
+            destination,
+            record: candidate.record,
+            replaces: Some((held.id, held_path)),
+        })?;
+        Ok(reply(ImportStatus::Replaced, &record))
     }
 
     /// Creates the destination's folders and checks that, symlinks resolved, they are
@@ -223,14 +222,6 @@ impl Library {
             Ok(())
         } else {
             Err(unsafe_destination())
-        }
-    }
-
-    /// Best effort after a failed index write: the file goes back where it came from, so a
-    /// retry of the job finds it again.
-    fn put_back(&self, destination: &Path, source: &Path) {
-        if let Err(error) = filing::move_file(destination, source) {
-            tracing::error!(from = %destination.display(), to = %source.display(), %error, "file not put back after a failed index write");
         }
     }
 }

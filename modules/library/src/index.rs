@@ -43,7 +43,17 @@ CREATE INDEX IF NOT EXISTS tracks_by_artist_title ON tracks (artist_key, title_k
 CREATE INDEX IF NOT EXISTS tracks_by_recording ON tracks (musicbrainz_id);
 CREATE INDEX IF NOT EXISTS tracks_by_isrc ON tracks (isrc);
 CREATE INDEX IF NOT EXISTS tracks_by_spotify_id ON tracks (spotify_id);
-PRAGMA user_version = 1;
+CREATE TABLE IF NOT EXISTS pending_imports (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    replaces_id INTEGER,
+    old_file    TEXT,
+    set_aside   TEXT,
+    committed   INTEGER NOT NULL DEFAULT 0,
+    record      TEXT NOT NULL
+);
+PRAGMA user_version = 2;
 ";
 
 const COLUMNS: &str = "id, path, job_id, file_id, spotify_id, musicbrainz_id, isrc, title, artist, \
@@ -63,10 +73,12 @@ pub enum IndexError {
     },
     #[error("index query failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("a pending import's record is unreadable: {0}")]
+    PendingRecord(#[from] serde_json::Error),
 }
 
 /// One filed track as the index holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TrackRecord {
     /// Absolute path of the file in the library.
     pub path: String,
@@ -151,7 +163,13 @@ impl Index {
         let connection = Connection::open(path)?;
         connection.busy_timeout(Duration::from_secs(5))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL, not WAL's usual NORMAL: an import writes its pending row, then moves the file.
+        // With NORMAL a commit reaches the disk only at the next checkpoint, so a power cut
+        // could forget the pending row while the (synced) move survives: a file in the
+        // library nobody knows of. FULL syncs the WAL at every commit, so the row is durable
+        // before the move it announces. It costs one fsync per commit, and the index
+        // commits a few times per imported track, not thousands of times a second.
+        connection.pragma_update(None, "synchronous", "FULL")?;
         connection.execute_batch(SCHEMA)?;
         Ok(Self {
             connection: Mutex::new(connection),
@@ -275,7 +293,7 @@ impl Index {
     }
 }
 
-fn insert_record(connection: &Connection, record: &TrackRecord) -> rusqlite::Result<()> {
+pub(crate) fn insert_record(connection: &Connection, record: &TrackRecord) -> rusqlite::Result<()> {
     let album_artist = record.album_artist.as_deref().unwrap_or(&record.artist);
     let search_text = [
         Some(record.artist.as_str()),
@@ -355,6 +373,10 @@ fn escape_like(word: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+mod pending;
+
+pub use pending::{PendingImport, SetAside};
 
 #[cfg(test)]
 mod tests;

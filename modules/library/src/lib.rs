@@ -7,9 +7,12 @@ pub mod filing;
 pub mod handlers;
 pub mod import;
 pub mod index;
+pub mod journal;
 pub mod library;
+pub mod lock;
 pub mod sanitize;
 pub mod settings;
+pub mod signature;
 pub mod template;
 
 pub use app::{Application, LibraryModule};

@@ -9,6 +9,8 @@ use soulspot_contracts::TrackRef;
 use soulspot_contracts::payloads::LibraryStatsReply;
 
 use crate::index::{DuplicateKey, Index, IndexError, TrackRecord};
+use crate::journal::CrashPoint;
+use crate::lock::{InstanceLock, LockError};
 use crate::settings::LibrarySection;
 use crate::template::{PathTemplate, TemplateError};
 
@@ -25,6 +27,8 @@ pub enum OpenError {
     Template(#[from] TemplateError),
     #[error("cannot open the index: {0}")]
     Index(#[from] IndexError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 /// The music library on disk and its index.
@@ -37,27 +41,46 @@ pub struct Library {
     pub(crate) index: Index,
     /// Imports run one at a time, so two of them never pick the same free name.
     pub(crate) import_lock: Mutex<()>,
+    /// Where an import aborts the process: a fault only tests set.
+    pub(crate) crash_at: Option<CrashPoint>,
+    /// This instance's claim on the root, held while the library is open.
+    _instance: InstanceLock,
 }
 
 impl Library {
-    /// Creates the root when missing, parses the template and opens the index.
+    /// Creates the root when missing, claims it for this instance (a second instance on the
+    /// same root fails here), parses the template, opens the index and finishes or undoes the
+    /// imports a crash interrupted.
     pub fn open(section: LibrarySection) -> Result<Self, OpenError> {
+        Self::open_with_fault(section, None)
+    }
+
+    /// `open`, with the process aborting at `crash_at` during imports (tests only).
+    pub fn open_with_fault(
+        section: LibrarySection,
+        crash_at: Option<CrashPoint>,
+    ) -> Result<Self, OpenError> {
         let root_error = |source| OpenError::Root {
             path: section.root.clone(),
             source,
         };
         std::fs::create_dir_all(&section.root).map_err(root_error)?;
         let root = std::fs::canonicalize(&section.root).map_err(root_error)?;
+        let instance = InstanceLock::acquire(&root)?;
         let template = PathTemplate::parse(&section.path_template)?;
         let index = Index::open(&section.index_path())?;
         tracing::info!(root = %root.display(), index = %section.index_path().display(), policy = ?section.duplicate_policy, "library opened");
-        Ok(Self {
+        let library = Self {
             section,
             root,
             template,
             index,
             import_lock: Mutex::new(()),
-        })
+            crash_at,
+            _instance: instance,
+        };
+        library.recover_interrupted_imports()?;
+        Ok(library)
     }
 
     /// The library root, symlinks resolved.

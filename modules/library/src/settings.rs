@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use soulspot_runtime::{ServiceSettings, SettingsError, Validate};
 
+use crate::journal::CrashPoint;
 use crate::template::PathTemplate;
 
 /// The template of the design: `Artist/Album (1998)/03 - Title.flac`.
@@ -19,6 +20,17 @@ pub struct LibrarySettings {
     #[serde(flatten)]
     pub service: ServiceSettings,
     pub library: LibrarySection,
+    /// Test-only fault injection; never set in a deployment.
+    pub fault: FaultSettings,
+}
+
+/// The `[fault]` section: lets tests abort the process mid-import to show that a restart
+/// recovers. Undocumented on purpose: it exists for tests only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct FaultSettings {
+    /// The point of an import at which the process aborts (`after_move`, ...).
+    pub crash_at: Option<CrashPoint>,
 }
 
 /// The `[library]` section.
@@ -88,6 +100,14 @@ impl Validate for LibrarySettings {
         if is_blank(&library.downloads_dir) {
             return invalid("library.downloads_dir", "must name a directory");
         }
+        // Import moves files out of the downloads and into the root: were one inside the
+        // other, a filed track would still be a download (and a download already filed).
+        if soulspot_common::paths::overlapping(&library.root, &library.downloads_dir) {
+            return invalid(
+                "library.downloads_dir",
+                "must not be the library root, nor lie inside it or contain it",
+            );
+        }
         if !(16..=255).contains(&library.max_name_bytes) {
             return invalid("library.max_name_bytes", "must be between 16 and 255");
         }
@@ -125,6 +145,38 @@ mod tests {
                 if key == "library.path_template" && reason.contains("nonsense")),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_downloads_folder_overlapping_the_library_root_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        std::fs::create_dir_all(base.join("music")).unwrap();
+        std::os::unix::fs::symlink(base.join("music"), base.join("alias")).unwrap();
+        let overlapping = [
+            (base.join("music"), base.join("music/downloads")),
+            (base.join("downloads/music"), base.join("downloads")),
+            (base.join("music"), base.join("music")),
+            (base.join("music"), base.join("alias")),
+            (base.join("alias"), base.join("music/incoming")),
+        ];
+        for (root, downloads) in overlapping {
+            let mut settings = LibrarySettings::default();
+            settings.library.root = root.clone();
+            settings.library.downloads_dir = downloads.clone();
+            let error = settings.validate().unwrap_err();
+            assert!(
+                matches!(&error, SettingsError::Invalid { key, reason }
+                    if key == "library.downloads_dir" && reason.contains("library root")),
+                "{} and {}: {error}",
+                root.display(),
+                downloads.display()
+            );
+        }
+        let mut apart = LibrarySettings::default();
+        apart.library.root = base.join("music");
+        apart.library.downloads_dir = base.join("downloads");
+        apart.validate().unwrap();
     }
 
     #[test]

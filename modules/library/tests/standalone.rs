@@ -10,9 +10,13 @@ async fn the_binary_runs_alone_reports_missing_peers_answers_health_and_stops_on
     let nats = NatsServer::start_with_accounts().unwrap();
     let folder = tempfile::tempdir().unwrap();
     let folder = folder.path().display().to_string();
+    std::fs::create_dir_all(format!("{folder}/downloads")).unwrap();
     let env = [
         ("SOULSPOT_LIBRARY__LIBRARY__ROOT", format!("{folder}/music")),
-        ("SOULSPOT_LIBRARY__LIBRARY__DOWNLOADS_DIR", folder.clone()),
+        (
+            "SOULSPOT_LIBRARY__LIBRARY__DOWNLOADS_DIR",
+            format!("{folder}/downloads"),
+        ),
     ];
 
     let report = run_standalone(

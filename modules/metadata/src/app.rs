@@ -75,9 +75,15 @@ fn describe(settings: &MetadataSettings) -> Result<ModuleBuilder, BuildError> {
     let capability = Capability::new(
         ENRICH_METADATA,
         ENRICH_PRIORITY,
-        move |_: CallContext, request: EnrichMetadataRequest| {
+        move |call: CallContext, request: EnrichMetadataRequest| {
             let enricher = Arc::clone(&enricher);
-            async move { enricher.enrich(request).await.map_err(ServiceError::from) }
+            let deadline = call.message.deadline;
+            async move {
+                enricher
+                    .enrich(request, deadline)
+                    .await
+                    .map_err(ServiceError::from)
+            }
         },
     );
     let downloads_dir = settings.tagging.downloads_dir.clone();

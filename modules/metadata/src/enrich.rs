@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use soulspot_contracts::TrackRef;
 use soulspot_contracts::payloads::{EnrichMetadataReply, EnrichMetadataRequest};
@@ -27,9 +27,13 @@ pub struct Enricher {
 
 impl Enricher {
     #[tracing::instrument(skip_all, fields(job_id = request.job_id.as_deref().unwrap_or(""), path = %request.file.path))]
+    /// Enriches the requested file. `deadline` is when the caller stops waiting: the file is
+    /// not rewritten after it, so a caller that gave up (and may import the file as it was
+    /// announced) never finds it changed behind its back.
     pub async fn enrich(
         &self,
         request: EnrichMetadataRequest,
+        deadline: Option<Instant>,
     ) -> Result<EnrichMetadataReply, EnrichError> {
         let path = crate::paths::resolve_inside(&self.downloads_dir, &request.file.path)?;
         let file = tags::read(path.clone()).await?;
@@ -47,7 +51,8 @@ impl Enricher {
         metadata.cover_art |= cover.is_some();
         let tags_written = cover.is_some() || metadata != metadata::of_file(&file);
         if tags_written {
-            tags::write(path.clone(), metadata.clone(), cover).await?;
+            tags::before(deadline, &path)?;
+            tags::write(path.clone(), metadata.clone(), cover, deadline).await?;
         }
         // Described afresh even when nothing was written now: an earlier enrichment of the
         // same file (a retried step) already changed what the download announced.

@@ -2,6 +2,7 @@
 //! fault when the request names a file that cannot be tagged, MusicBrainz's failure by its
 //! kind, ours otherwise.
 
+use soulspot_contracts::ErrorKind;
 use soulspot_runtime::ServiceError;
 
 use crate::musicbrainz::MusicBrainzError;
@@ -30,6 +31,9 @@ impl From<EnrichError> for ServiceError {
             EnrichError::Path(PathError::DownloadsDirUnavailable { .. }) => {
                 ServiceError::unavailable(error)
             }
+            EnrichError::Tags(TagError::DeadlinePassed { .. }) => {
+                ServiceError::new(ErrorKind::Timeout, error)
+            }
             EnrichError::Tags(_) => ServiceError::internal(error),
             EnrichError::MusicBrainz(musicbrainz) => ServiceError::new(musicbrainz.kind(), error),
         }
@@ -38,8 +42,6 @@ impl From<EnrichError> for ServiceError {
 
 #[cfg(test)]
 mod tests {
-    use soulspot_contracts::ErrorKind;
-
     use super::*;
 
     #[test]

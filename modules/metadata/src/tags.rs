@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lofty::config::WriteOptions;
 use lofty::file::{AudioFile, TaggedFile};
@@ -63,6 +63,9 @@ pub enum TagError {
         #[source]
         source: std::io::Error,
     },
+    /// The caller stopped waiting: a rewrite now would change a file it no longer expects.
+    #[error("tags not written into {path}: the caller's deadline has passed")]
+    DeadlinePassed { path: PathBuf },
     #[error("tagging task stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -72,13 +75,26 @@ pub async fn read(path: PathBuf) -> Result<FileTags, TagError> {
     tokio::task::spawn_blocking(move || read_blocking(&path)).await?
 }
 
-/// Writes `metadata` (and `cover`, replacing any front cover) into the file at `path`.
+/// Writes `metadata` (and `cover`, replacing any front cover) into the file at `path`, unless
+/// `deadline` passes first: the file is then left as it was.
 pub async fn write(
     path: PathBuf,
     metadata: TrackMetadata,
     cover: Option<CoverImage>,
+    deadline: Option<Instant>,
 ) -> Result<(), TagError> {
-    tokio::task::spawn_blocking(move || write_blocking(&path, &metadata, cover.as_ref())).await?
+    tokio::task::spawn_blocking(move || write_blocking(&path, &metadata, cover.as_ref(), deadline))
+        .await?
+}
+
+/// `Err` once `deadline` has passed.
+pub fn before(deadline: Option<Instant>, path: &Path) -> Result<(), TagError> {
+    match deadline {
+        Some(deadline) if Instant::now() >= deadline => Err(TagError::DeadlinePassed {
+            path: path.to_owned(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Reads the file, recognising its format by content first: peers misname files, and the
@@ -124,6 +140,7 @@ fn write_blocking(
     path: &Path,
     metadata: &TrackMetadata,
     cover: Option<&CoverImage>,
+    deadline: Option<Instant>,
 ) -> Result<(), TagError> {
     let io_error = |action| {
         move |source| TagError::Io {
@@ -163,6 +180,8 @@ fn write_blocking(
     copy.as_file()
         .sync_all()
         .map_err(io_error("syncing the copy of"))?;
+    // Last moment to give up: past the rename the caller would find a file it never heard of.
+    before(deadline, path)?;
     copy.persist(path)
         .map_err(|error| io_error("replacing")(error.error))?;
     sync_directory(directory);
@@ -297,7 +316,7 @@ mod tests {
             mime_type: "image/png".to_owned(),
         };
         for path in sample_files(dir.path()) {
-            write(path.clone(), enriched(), Some(cover.clone()))
+            write(path.clone(), enriched(), Some(cover.clone()), None)
                 .await
                 .unwrap();
 
@@ -340,8 +359,8 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&flac, std::fs::Permissions::from_mode(0o644)).unwrap();
         }
-        write(flac.clone(), enriched(), None).await.unwrap();
-        write(flac.clone(), enriched(), None).await.unwrap();
+        write(flac.clone(), enriched(), None, None).await.unwrap();
+        write(flac.clone(), enriched(), None, None).await.unwrap();
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|entry| entry.unwrap().file_name())
@@ -364,7 +383,9 @@ mod tests {
             read(path.clone()).await,
             Err(TagError::Unreadable { .. })
         ));
-        let error = write(path.clone(), enriched(), None).await.unwrap_err();
+        let error = write(path.clone(), enriched(), None, None)
+            .await
+            .unwrap_err();
         assert!(matches!(error, TagError::Unreadable { .. }), "{error}");
         assert_eq!(std::fs::read(&path).unwrap(), b"not audio at all");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);

@@ -58,7 +58,8 @@ impl Module for NotificationsModule {
             );
         }
         let http = crate::http_client(&settings.delivery).map_err(BuildError::Http)?;
-        let log = DeliveryLog::open(startup.client, &settings.dedup).await?;
+        let durability = settings.service.nats.durability();
+        let log = DeliveryLog::open(startup.client, &settings.dedup, durability).await?;
         let health = ChannelHealth::default();
         let notifier = Arc::new(Notifier::new(
             settings.channels.clone(),

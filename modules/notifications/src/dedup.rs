@@ -12,6 +12,9 @@ use async_nats::jetstream::kv::{CreateErrorKind, Operation, UpdateErrorKind};
 use async_nats::jetstream::{self, kv};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use soulspot_bus::Durability;
+use soulspot_bus::jetstream_write::kv as write;
+use soulspot_common::RetryPolicy;
 use time::OffsetDateTime;
 
 use crate::settings::DedupSettings;
@@ -66,13 +69,16 @@ pub struct Held {
 pub struct DeliveryLog {
     store: kv::Store,
     claim_timeout: Duration,
+    write_retry: RetryPolicy,
 }
 
 impl DeliveryLog {
-    /// Creates the bucket (file storage, entries expire after `max_age_days`) or adopts it.
+    /// Creates the bucket (file storage, `durability.replicas` copies, entries expire after
+    /// `max_age_days`) or adopts it; its writes are retried as `durability` says.
     pub async fn open(
         client: async_nats::Client,
         settings: &DedupSettings,
+        durability: Durability,
     ) -> Result<Self, DedupError> {
         let config = kv::Config {
             bucket: settings.bucket.clone(),
@@ -80,6 +86,7 @@ impl DeliveryLog {
             history: 1,
             max_age: settings.max_age(),
             storage: jetstream::stream::StorageType::File,
+            num_replicas: durability.replicas,
             ..kv::Config::default()
         };
         let store = jetstream::new(client)
@@ -92,6 +99,7 @@ impl DeliveryLog {
         Ok(Self {
             store,
             claim_timeout: settings.claim_timeout(),
+            write_retry: durability.write_retry,
         })
     }
 
@@ -104,7 +112,7 @@ impl DeliveryLog {
             let claimed = encode(&Record::Sending {
                 claimed_at: OffsetDateTime::now_utc(),
             })?;
-            match self.store.create(&key, claimed.clone()).await {
+            match write::create(&self.store, &key, claimed.clone(), &self.write_retry).await {
                 Ok(revision) => return Ok(Claim::Held(Held { key, revision })),
                 Err(error) if error.kind() == CreateErrorKind::AlreadyExists => {}
                 Err(error) => return Err(DedupError::Write(error.to_string())),
@@ -127,7 +135,14 @@ impl DeliveryLog {
             if !stale {
                 return Ok(Claim::InFlight);
             }
-            return match self.store.update(&key, claimed, entry.revision).await {
+            let taken_over = write::update(
+                &self.store,
+                &key,
+                claimed,
+                entry.revision,
+                &self.write_retry,
+            );
+            return match taken_over.await {
                 Ok(revision) => Ok(Claim::Held(Held { key, revision })),
                 Err(error) if error.kind() == UpdateErrorKind::WrongLastRevision => {
                     Ok(Claim::InFlight)
@@ -144,11 +159,16 @@ impl DeliveryLog {
             delivered_at: OffsetDateTime::now_utc(),
             attempts,
         })?;
-        self.store
-            .update(&held.key, record, held.revision)
-            .await
-            .map(drop)
-            .map_err(|error| DedupError::Write(error.to_string()))
+        write::update(
+            &self.store,
+            &held.key,
+            record,
+            held.revision,
+            &self.write_retry,
+        )
+        .await
+        .map(drop)
+        .map_err(|error| DedupError::Write(error.to_string()))
     }
 
     /// Gives a held pair back after a failed delivery, so that a later call can deliver.

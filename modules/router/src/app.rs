@@ -34,9 +34,14 @@ impl Application {
         // Settled first: a router that cannot guard its API does not start at all.
         let api_key = api::key::resolve(&settings.api).context("failed to settle on an api key")?;
         let client = soulspot_bus::connect(&settings.service.nats, modules::ROUTER).await?;
-        let events = EventBus::owning(client.clone(), modules::ROUTER, &settings.service.events)
-            .await
-            .context("failed to open the event store")?;
+        let events = EventBus::owning(
+            client.clone(),
+            modules::ROUTER,
+            &settings.service.events,
+            settings.service.nats.durability(),
+        )
+        .await
+        .context("failed to open the event store")?;
         let registry = Arc::new(Registry::default());
         let monitor =
             HealthMonitor::start(client.clone(), registry.clone(), settings.router.clone())

@@ -41,7 +41,13 @@ impl Module for SoulseekModule {
     ) -> Result<ModuleBuilder, BuildError> {
         let user_agent = format!("SoulSpot-{MODULE}/{VERSION}");
         let slskd = slskd::SlskdClient::new(&settings.slskd, &user_agent)?;
-        let bus = EventBus::new(startup.client, MODULE, &settings.service.events).await?;
+        let bus = EventBus::new(
+            startup.client,
+            MODULE,
+            &settings.service.events,
+            settings.service.nats.durability(),
+        )
+        .await?;
         let parts = DownloaderParts {
             client: slskd.clone(),
             searcher: search::Searcher::new(
@@ -52,6 +58,7 @@ impl Module for SoulseekModule {
             busy_retry: settings.slskd.busy_retry,
             settings: settings.downloads.clone(),
             downloads_dir: settings.slskd.downloads_dir.clone(),
+            peers: settings.peers.clone(),
             background: startup.background,
         };
         let downloader = Downloader::new(parts, bus);

@@ -1,16 +1,16 @@
 //! One download from request to outcome: search, rank, then try candidates one by one
 //! (enqueue, watch, verify the file) until one succeeds or the attempts run out.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
 
 use soulspot_bus::EventPublisher;
 use soulspot_common::RetryPolicy;
 use soulspot_contracts::FileRef;
 use soulspot_runtime::Background;
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -18,15 +18,13 @@ use crate::busy::retry_while_busy;
 use crate::errors::{AttemptError, DownloadError};
 use crate::events::{DownloadEvents, DownloadIdentity};
 use crate::paths::local_path;
+use crate::peers::{Outcome, PeerRecords};
 use crate::ranking::{self, Candidate, RankingCriteria, Wanted, candidates};
 use crate::search::{Searcher, search_text};
-use crate::settings::DownloadSettings;
+use crate::settings::{DownloadSettings, PeerSettings};
 use crate::slskd::{EnqueueFile, SlskdClient, SlskdError, Transfer};
 use crate::transfer::TransferWatch;
-use crate::verify::finished_file;
-
-/// Users remembered as having failed; past this many the memory starts afresh.
-const MAX_REMEMBERED_FAILURES: usize = 10_000;
+use crate::verify::{Snapshot, finished_file};
 
 /// A download to run: who asked, for what, and how to rank what is found.
 #[derive(Debug, Clone)]
@@ -59,8 +57,8 @@ struct Inner<P> {
     downloads_dir: PathBuf,
     background: Background,
     slots: Arc<Semaphore>,
-    /// Users whose transfers failed: ranked last by later downloads too.
-    failed_users: Mutex<HashSet<String>>,
+    /// What was observed of each peer: later downloads rank by it too.
+    peers: PeerRecords,
     /// Job id → download id of the downloads running for a job: a repeated request for the
     /// same job (a caller that timed out and asked again) joins the running download.
     running_jobs: Mutex<HashMap<String, String>>,
@@ -74,8 +72,17 @@ pub struct DownloaderParts {
     pub busy_retry: RetryPolicy,
     pub settings: DownloadSettings,
     pub downloads_dir: PathBuf,
+    /// How failures count against a peer.
+    pub peers: PeerSettings,
     /// Where downloads run: they end with the module.
     pub background: Background,
+}
+
+/// The file one successful attempt left, and the speed its transfer reached.
+#[derive(Debug)]
+struct Fetched {
+    file: FileRef,
+    bytes_per_sec: u64,
 }
 
 /// A finished download.
@@ -99,7 +106,7 @@ impl<P: EventPublisher + 'static> Downloader<P> {
                 downloads_dir: parts.downloads_dir,
                 background: parts.background,
                 slots,
-                failed_users: Mutex::new(HashSet::new()),
+                peers: PeerRecords::new(parts.peers),
                 running_jobs: Mutex::new(HashMap::new()),
             }),
         }
@@ -136,14 +143,9 @@ impl<P: EventPublisher + 'static> Downloader<P> {
         let inner = Arc::clone(&self.inner);
         self.inner.background.spawn(
             async move {
+                let download_id = order.identity.download_id.clone();
                 inner.run(order).await;
-                if let Some(job_id) = job_id {
-                    inner
-                        .running_jobs
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .remove(&job_id);
-                }
+                inner.release_job(job_id.as_deref(), &download_id);
             }
             .instrument(span),
         );
@@ -160,14 +162,21 @@ impl<P: EventPublisher> Inner<P> {
         let events = DownloadEvents::new(&self.publisher, &order.identity)
             .outcome_retry(self.settings.outcome_retry);
         tracing::info!(title = %order.identity.track.title, artist = %order.identity.track.artist, "download started");
-        let outcome = match self.download(&order, &events).await {
+        let result = self.download(&order, &events).await;
+        // A request for the job from now on starts a new download: one that reacts to the
+        // outcome below must not join this finished one.
+        self.release_job(
+            order.identity.job_id.as_deref(),
+            &order.identity.download_id,
+        );
+        let outcome = match result {
             Ok(done) => {
                 tracing::info!(path = %done.file.path, username = %done.username, attempts = done.attempts, "download completed");
                 events.completed(&done.file, &done.username).await;
                 "completed"
             }
             Err(error) => {
-                tracing::warn!(%error, attempts = error.attempts(), can_retry = error.can_retry(), "download failed");
+                tracing::warn!(%error, kind = %error.kind(), attempts = error.attempts(), can_retry = error.can_retry(), "download failed");
                 events.failed(&error.to_string(), error.can_retry()).await;
                 "failed"
             }
@@ -185,11 +194,12 @@ impl<P: EventPublisher> Inner<P> {
         let track = &order.identity.track;
         let responses = self
             .searcher
-            .search(&search_text(&track.artist, &track.title))
+            .search_track(&search_text(&track.artist, &track.title))
             .await
             .map_err(DownloadError::Search)?;
         let wanted = Wanted::from(track);
-        let mut remaining = candidates(&wanted, &order.criteria, &responses, &self.failed_users());
+        let standing = |username: &str| self.peers.standing(username, Instant::now());
+        let mut remaining = candidates(&wanted, &order.criteria, &responses, &standing);
         tracing::info!(
             responses = responses.len(),
             candidates = remaining.len(),
@@ -203,17 +213,24 @@ impl<P: EventPublisher> Inner<P> {
                 Ok(destination) => destination,
                 Err(unsafe_path) => {
                     tracing::warn!(username = %candidate.username, error = %unsafe_path, "candidate skipped");
-                    last_error = Some(AttemptError::UnsafePath(unsafe_path));
+                    let error = AttemptError::UnsafePath(unsafe_path);
+                    self.remember(&candidate.username, &error);
+                    last_error = Some(error);
                     continue;
                 }
             };
             attempts += 1;
             match self.attempt(&candidate, destination, events).await {
-                Ok(file) => {
+                Ok(fetched) => {
                     metrics::counter!("soulseek_download_attempts_total", "outcome" => "ok")
                         .increment(1);
+                    let succeeded = Outcome::Succeeded {
+                        bytes_per_sec: fetched.bytes_per_sec,
+                    };
+                    self.peers
+                        .record(&candidate.username, succeeded, Instant::now());
                     return Ok(Downloaded {
-                        file,
+                        file: fetched.file,
                         username: candidate.username,
                         attempts,
                     });
@@ -221,15 +238,16 @@ impl<P: EventPublisher> Inner<P> {
                 Err(error) => {
                     metrics::counter!("soulseek_download_attempts_total", "outcome" => "failed")
                         .increment(1);
-                    tracing::warn!(username = %candidate.username, filename = %candidate.filename, attempt = attempts, %error, "attempt failed");
+                    tracing::warn!(username = %candidate.username, filename = %candidate.filename, attempt = attempts, %error, kind = %error.kind(), "attempt failed");
                     if let Some(fatal) = error.slskd_refusal() {
                         return Err(DownloadError::Refused {
                             attempts,
                             source: fatal,
                         });
                     }
-                    self.remember_failure(&candidate.username);
-                    ranking::order(&mut remaining, &order.criteria, &self.failed_users());
+                    self.remember(&candidate.username, &error);
+                    remaining.retain(|other| !standing(&other.username).ignored);
+                    ranking::order(&mut remaining, &order.criteria, &standing);
                     last_error = Some(error);
                 }
             }
@@ -238,6 +256,10 @@ impl<P: EventPublisher> Inner<P> {
             Some(last) => DownloadError::Exhausted { attempts, last },
             None => DownloadError::NoCandidates {
                 responses: responses.len(),
+                ignored: responses
+                    .iter()
+                    .filter(|response| standing(&response.username).ignored)
+                    .count(),
             },
         })
     }
@@ -248,7 +270,10 @@ impl<P: EventPublisher> Inner<P> {
         candidate: &Candidate,
         destination: PathBuf,
         events: &DownloadEvents<'_, P>,
-    ) -> Result<FileRef, AttemptError> {
+    ) -> Result<Fetched, AttemptError> {
+        // An older file of the same name may be there: slskd then writes under another name,
+        // and only what changed from now on can be this download.
+        let before = Snapshot::of(&destination).await;
         let transfer = self.enqueue(candidate).await?;
         events
             .started(&candidate.username, &candidate.filename)
@@ -258,14 +283,18 @@ impl<P: EventPublisher> Inner<P> {
             settings: &self.settings,
         };
         let finished = watch.until_finished(&transfer, events).await?;
-        let (size, checksum) =
-            finished_file(&destination, finished.size, self.settings.poll_interval()).await?;
-        Ok(FileRef {
-            file_id: Uuid::now_v7().to_string(),
-            path: destination.to_string_lossy().into_owned(),
-            size,
-            format: candidate.format.clone(),
-            checksum: Some(checksum),
+        let poll = self.settings.poll_interval();
+        let (path, size, checksum) =
+            finished_file(&destination, &before, finished.transfer.size, poll).await?;
+        Ok(Fetched {
+            file: FileRef {
+                file_id: Uuid::now_v7().to_string(),
+                path: path.to_string_lossy().into_owned(),
+                size,
+                format: candidate.format.clone(),
+                checksum: Some(checksum),
+            },
+            bytes_per_sec: finished.bytes_per_sec,
         })
     }
 
@@ -294,80 +323,25 @@ impl<P: EventPublisher> Inner<P> {
             })
     }
 
-    fn failed_users(&self) -> HashSet<String> {
-        self.failed_users
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    /// Counts a failed attempt against its peer, when the peer is to blame.
+    fn remember(&self, username: &str, error: &AttemptError) {
+        if let Some(outcome) = error.peer_outcome() {
+            self.peers.record(username, outcome, Instant::now());
+        }
     }
 
-    fn remember_failure(&self, username: &str) {
-        let mut failed = self
-            .failed_users
+    /// Forgets that `download_id` runs for `job_id`, unless a newer download took its place.
+    fn release_job(&self, job_id: Option<&str>, download_id: &str) {
+        let Some(job_id) = job_id else { return };
+        let mut running = self
+            .running_jobs
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if failed.len() >= MAX_REMEMBERED_FAILURES {
-            failed.clear();
+        if running.get(job_id).is_some_and(|id| id == download_id) {
+            running.remove(job_id);
         }
-        failed.insert(username.to_owned());
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use soulspot_bus::MessageContext;
-    use soulspot_bus::testing::RecordingBus;
-    use soulspot_contracts::TrackRef;
-    use soulspot_runtime::Secret;
-
-    use super::*;
-    use crate::settings::SoulseekSettings;
-
-    /// Nothing listens on the slskd port: the downloads themselves fail, which is not what
-    /// these tests look at.
-    fn downloader() -> Downloader<RecordingBus> {
-        let mut settings = SoulseekSettings::default();
-        settings.slskd.url = "http://127.0.0.1:9".to_owned();
-        settings.slskd.api_key = Secret::new("a-key-of-sixteen-chars");
-        let client = SlskdClient::new(&settings.slskd, "test").unwrap();
-        let parts = DownloaderParts {
-            client: client.clone(),
-            searcher: Searcher::new(client, settings.slskd.busy_retry, settings.search.clone()),
-            busy_retry: settings.slskd.busy_retry,
-            settings: settings.downloads.clone(),
-            downloads_dir: std::env::temp_dir(),
-            background: Background::default(),
-        };
-        Downloader::new(parts, RecordingBus::default())
-    }
-
-    fn order(download_id: &str, job_id: &str) -> DownloadOrder {
-        DownloadOrder {
-            identity: DownloadIdentity {
-                download_id: download_id.to_owned(),
-                job_id: Some(job_id.to_owned()),
-                track: TrackRef {
-                    title: "Glass Harbour".into(),
-                    artist: "Aurora Lane".into(),
-                    ..TrackRef::default()
-                },
-                context: MessageContext::default(),
-            },
-            criteria: crate::settings::RankingSettings::default().criteria(None),
-        }
-    }
-
-    #[tokio::test]
-    async fn a_second_request_for_a_running_job_joins_its_download() {
-        let downloader = downloader();
-
-        let first = downloader.start(order("d1", "job-1"));
-        let again = downloader.start(order("d2", "job-1"));
-        let other = downloader.start(order("d3", "job-2"));
-
-        assert_eq!(
-            (first.as_str(), again.as_str(), other.as_str()),
-            ("d1", "d1", "d3")
-        );
-    }
-}
+mod tests;

@@ -34,6 +34,30 @@ pub fn local_path(downloads_dir: &Path, remote: &str) -> Result<PathBuf, UnsafeP
     Ok(path)
 }
 
+/// Whether `name` is a name slskd gives a download meant to be called `file_name`: that
+/// name, or — when a file of that name already exists — `<stem>_<ticks><extension>`, where
+/// ticks is .NET's `DateTime.UtcNow.Ticks` (slskd 0.26, `src/slskd/Files/FileService.cs`,
+/// `MoveFile`, with the default `Rename` strategy for existing destinations).
+pub fn is_slskd_name_for(file_name: &str, name: &str) -> bool {
+    if name == file_name {
+        return true;
+    }
+    let wanted = Path::new(file_name);
+    let stem = wanted
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or(file_name);
+    let extension = wanted
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .map(|extension| format!(".{extension}"))
+        .unwrap_or_default();
+    name.strip_prefix(stem)
+        .and_then(|rest| rest.strip_prefix('_'))
+        .and_then(|rest| rest.strip_suffix(extension.as_str()))
+        .is_some_and(|ticks| !ticks.is_empty() && ticks.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// One path component as slskd writes it: characters reserved on some file systems become
 /// `_` and surrounding spaces and dots are trimmed; separators, drive colons, control
 /// characters and names that are empty or all dots are refused.
@@ -107,6 +131,21 @@ mod tests {
         let error = local("@@evil\\Album\\song\0.flac").unwrap_err();
         assert_eq!(error.reason, "a component contains a control character");
         assert!(local("@@evil\\Al\nbum\\song.flac").is_err());
+    }
+
+    #[test]
+    fn knows_the_names_slskd_gives_a_download_whose_name_was_taken() {
+        let name = "01 - Glass Harbour.flac";
+        assert!(is_slskd_name_for(name, name));
+        assert!(is_slskd_name_for(
+            name,
+            "01 - Glass Harbour_638712345678901234.flac"
+        ));
+        assert!(!is_slskd_name_for(name, "01 - Glass Harbour_1x.flac"));
+        assert!(!is_slskd_name_for(name, "01 - Glass Harbour_.flac"));
+        assert!(!is_slskd_name_for(name, "01 - Glass Harbour_123.mp3"));
+        assert!(!is_slskd_name_for(name, "02 - Glass Harbour_123.flac"));
+        assert!(is_slskd_name_for("README", "README_123"));
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! to try them. Pure functions over search responses.
 
 use std::cmp::Reverse;
-use std::collections::HashSet;
 
 use soulspot_common::text::words;
 use soulspot_contracts::TrackRef;
 
 use crate::matching::{contains_phrase, path_names_artist, unwanted_variant};
+use crate::peers::PeerStanding;
 use crate::slskd::{SearchResponse, SharedFile};
 
 /// What acceptable files look like and which are preferred.
@@ -122,15 +122,17 @@ pub fn rejection(
     None
 }
 
-/// Every acceptable file of every response, best first.
+/// Every acceptable file of every response not from an ignored peer, best first;
+/// `standing` says what was observed of a peer.
 pub fn candidates(
     wanted: &Wanted,
     criteria: &RankingCriteria,
     responses: &[SearchResponse],
-    failed_users: &HashSet<String>,
+    standing: &impl Fn(&str) -> PeerStanding,
 ) -> Vec<Candidate> {
     let mut accepted: Vec<Candidate> = responses
         .iter()
+        .filter(|response| !standing(&response.username).ignored)
         .flat_map(|response| {
             response
                 .files
@@ -148,32 +150,47 @@ pub fn candidates(
                 })
         })
         .collect();
-    order(&mut accepted, criteria, failed_users);
+    order(&mut accepted, criteria, standing);
     accepted
 }
 
-/// Sorts best first: users who failed before go last; then format preference, bitrate,
-/// a free upload slot, upload speed and a short queue.
+/// Sorts best first: peers that failed before go last; then format preference, bitrate
+/// (a claim beyond what the format can carry counts as none), a free upload slot, speed
+/// (the one observed when known, else the one claimed) and a short queue.
 pub fn order(
     candidates: &mut [Candidate],
     criteria: &RankingCriteria,
-    failed_users: &HashSet<String>,
+    standing: &impl Fn(&str) -> PeerStanding,
 ) {
-    candidates.sort_by_key(|candidate| {
+    candidates.sort_by_cached_key(|candidate| {
+        let peer = standing(&candidate.username);
         let format_rank = criteria
             .preferred_formats
             .iter()
             .position(|format| *format == candidate.format)
             .unwrap_or(criteria.preferred_formats.len());
         (
-            failed_users.contains(&candidate.username),
+            peer.downranked,
             format_rank,
-            Reverse(candidate.bit_rate.unwrap_or(0)),
+            Reverse(plausible_bit_rate(candidate)),
             !candidate.has_free_upload_slot,
-            Reverse(candidate.upload_speed),
+            Reverse(peer.observed_speed.unwrap_or(candidate.upload_speed)),
             candidate.queue_length,
         )
     });
+}
+
+/// The claimed bitrate in kbit/s, or 0 when it is beyond what the format carries: lossy
+/// codecs top out near 512 kbit/s, and 32-bit 384 kHz stereo PCM is 24,576 kbit/s.
+fn plausible_bit_rate(candidate: &Candidate) -> u32 {
+    let ceiling = match candidate.format.as_str() {
+        "mp3" | "ogg" | "m4a" | "opus" | "aac" => 512,
+        _ => 24_576,
+    };
+    candidate
+        .bit_rate
+        .filter(|rate| *rate <= ceiling)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

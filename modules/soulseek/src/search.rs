@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use soulspot_common::RetryPolicy;
+use soulspot_common::text::fold;
 use soulspot_runtime::rate_limit::SlidingWindowLimiter;
 use uuid::Uuid;
 
@@ -39,6 +40,21 @@ impl Searcher {
             busy_retry,
             settings,
         }
+    }
+
+    /// Every peer's response to `text`; when there is none at all and `text` holds words the
+    /// server is known to drop searches for, once more with those words rewritten.
+    pub async fn search_track(&self, text: &str) -> Result<Vec<SearchResponse>, SlskdError> {
+        let responses = self.search(text).await?;
+        if !responses.is_empty() {
+            return Ok(responses);
+        }
+        let Some(rewritten) = rewrite_blocked(text, &self.settings.blocked_terms) else {
+            return Ok(responses);
+        };
+        tracing::info!(text, rewritten = %rewritten, "no responses, searching again without blocked terms");
+        metrics::counter!("soulseek_blocked_term_rewrites_total").increment(1);
+        self.search(&rewritten).await
     }
 
     /// Every peer's response to `text`.
@@ -97,9 +113,45 @@ pub fn search_text(artist: &str, title: &str) -> String {
         .join(" ")
 }
 
+/// `text` with every word the server is known to drop written `*` + all but its first
+/// letter (`beatles` → `*eatles`), as clients that work around the block do; `None` when no
+/// word is blocked.
+pub fn rewrite_blocked(text: &str, blocked_terms: &[String]) -> Option<String> {
+    let blocked: Vec<String> = blocked_terms.iter().map(|term| fold(term)).collect();
+    let mut rewritten_any = false;
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|word| {
+            if !blocked.contains(&fold(word)) {
+                return word.to_owned();
+            }
+            rewritten_any = true;
+            let mut letters = word.chars();
+            letters.next();
+            format!("*{}", letters.as_str())
+        })
+        .collect();
+    rewritten_any.then(|| words.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocked_words_lose_their_first_letter_to_a_wildcard() {
+        let blocked = ["beatles".to_owned(), "Abba".to_owned()];
+        assert_eq!(
+            rewrite_blocked("beatles tribute orchestra morning tide", &blocked).as_deref(),
+            Some("*eatles tribute orchestra morning tide")
+        );
+        assert_eq!(
+            rewrite_blocked("abba beatles", &blocked).as_deref(),
+            Some("*bba *eatles")
+        );
+        assert_eq!(rewrite_blocked("beatlesque songs", &blocked), None);
+        assert_eq!(rewrite_blocked("aurora lane", &blocked), None);
+    }
 
     #[test]
     fn search_text_drops_punctuation_and_operators() {

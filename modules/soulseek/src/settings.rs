@@ -19,6 +19,7 @@ pub struct SoulseekSettings {
     pub search: SearchSettings,
     pub ranking: RankingSettings,
     pub downloads: DownloadSettings,
+    pub peers: PeerSettings,
 }
 
 /// The `[slskd]` section: the daemon and the volume it writes finished files to.
@@ -73,6 +74,9 @@ pub struct SearchSettings {
     pub rate_limit_window_secs: u64,
     /// How often a running search is polled.
     pub poll_interval_ms: u64,
+    /// Words the Soulseek server drops searches for without a word: a search that finds
+    /// nothing is tried once more with each of them written `*` + all but its first letter.
+    pub blocked_terms: Vec<String>,
 }
 
 impl Default for SearchSettings {
@@ -82,6 +86,7 @@ impl Default for SearchSettings {
             rate_limit_searches: 34,
             rate_limit_window_secs: 220,
             poll_interval_ms: 500,
+            blocked_terms: vec!["beatles".to_owned()],
         }
     }
 }
@@ -158,6 +163,13 @@ pub struct DownloadSettings {
     pub poll_interval_ms: u64,
     /// A transfer with no progress for this long is cancelled and counts as failed.
     pub stall_timeout_secs: u64,
+    /// A transfer not finished this long after it was enqueued (queue time included) is
+    /// cancelled and counts as failed.
+    pub transfer_deadline_secs: u64,
+    /// A transfer averaging fewer bytes per second than this over `speed_window_secs`, once
+    /// it has been sending that long, is cancelled and counts as failed (0: no minimum).
+    pub min_speed_bytes_per_sec: u64,
+    pub speed_window_secs: u64,
     /// `download.progress` at most this often...
     pub progress_interval_ms: u64,
     /// ...unless the transfer moved on by at least this many percent.
@@ -174,6 +186,9 @@ impl Default for DownloadSettings {
             max_concurrent: 3,
             poll_interval_ms: 1_000,
             stall_timeout_secs: 120,
+            transfer_deadline_secs: 1_800,
+            min_speed_bytes_per_sec: 16_384,
+            speed_window_secs: 60,
             progress_interval_ms: 2_000,
             progress_step_percent: 10.0,
             outcome_retry: RetryPolicy {
@@ -198,6 +213,43 @@ impl DownloadSettings {
 
     pub fn progress_interval(&self) -> Duration {
         Duration::from_millis(self.progress_interval_ms)
+    }
+
+    pub fn transfer_deadline(&self) -> Duration {
+        Duration::from_secs(self.transfer_deadline_secs)
+    }
+
+    pub fn speed_window(&self) -> Duration {
+        Duration::from_secs(self.speed_window_secs)
+    }
+}
+
+/// The `[peers]` section: how observed failures count against a peer, after slsk-batchdl's
+/// `fails-to-downrank` and `fails-to-ignore`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PeerSettings {
+    /// Failures (since its last success) after which a peer's files are tried last.
+    pub fails_to_downrank: u32,
+    /// Failures (since its last success) after which a peer is not tried at all...
+    pub fails_to_ignore: u32,
+    /// ...for this long.
+    pub ignore_secs: u64,
+}
+
+impl Default for PeerSettings {
+    fn default() -> Self {
+        Self {
+            fails_to_downrank: 1,
+            fails_to_ignore: 2,
+            ignore_secs: 3_600,
+        }
+    }
+}
+
+impl PeerSettings {
+    pub fn ignore_for(&self) -> Duration {
+        Duration::from_secs(self.ignore_secs)
     }
 }
 
@@ -236,6 +288,23 @@ impl Validate for SoulseekSettings {
                 "downloads.max_attempts",
                 u64::from(self.downloads.max_attempts),
             ),
+            (
+                "downloads.transfer_deadline_secs",
+                self.downloads.transfer_deadline_secs,
+            ),
+            (
+                "downloads.speed_window_secs",
+                self.downloads.speed_window_secs,
+            ),
+            (
+                "peers.fails_to_downrank",
+                u64::from(self.peers.fails_to_downrank),
+            ),
+            (
+                "peers.fails_to_ignore",
+                u64::from(self.peers.fails_to_ignore),
+            ),
+            ("peers.ignore_secs", self.peers.ignore_secs),
         ];
         if let Some((key, _)) = positive.iter().find(|(_, value)| *value == 0) {
             return Err(invalid(key, "must be greater than 0"));
@@ -252,6 +321,17 @@ impl Validate for SoulseekSettings {
                 "must be greater than 0",
             ));
         }
+        if self
+            .search
+            .blocked_terms
+            .iter()
+            .any(|term| term.chars().filter(|c| c.is_alphanumeric()).count() < 2)
+        {
+            return Err(invalid(
+                "search.blocked_terms",
+                "every term must have at least two letters or digits",
+            ));
+        }
         if self.ranking.formats.is_empty() {
             return Err(invalid("ranking.formats", "must name at least one format"));
         }
@@ -260,75 +340,4 @@ impl Validate for SoulseekSettings {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use soulspot_runtime::{SettingsSources, load};
-
-    fn valid() -> SoulseekSettings {
-        let mut settings = SoulseekSettings::default();
-        settings.slskd.api_key = Secret::new("0123456789abcdef");
-        settings
-    }
-
-    #[test]
-    fn defaults_point_at_a_local_slskd_with_the_documented_limits() {
-        let settings = SoulseekSettings::default();
-        assert_eq!(settings.slskd.url, "http://localhost:5030");
-        assert_eq!(settings.search.rate_limit_searches, 34);
-        assert_eq!(settings.search.rate_limit_window_secs, 220);
-        assert_eq!(settings.downloads.max_attempts, 3);
-        assert_eq!(settings.downloads.max_concurrent, 3);
-        assert_eq!(settings.ranking.length_tolerance_secs, 3);
-        assert_eq!(settings.ranking.preferred_formats[0], "flac");
-    }
-
-    #[test]
-    fn environment_variables_set_nested_keys() {
-        let sources = SettingsSources {
-            config_dir: std::path::PathBuf::from("/nonexistent"),
-            env: [
-                ("SOULSPOT_SOULSEEK__SLSKD__API_KEY", "0123456789abcdef"),
-                ("SOULSPOT_SOULSEEK__DOWNLOADS__MAX_ATTEMPTS", "5"),
-                ("SOULSPOT_SOULSEEK__SLSKD__DOWNLOADS_DIR", "/srv/slskd"),
-            ]
-            .into_iter()
-            .map(|(key, value)| (key.to_owned(), value.to_owned()))
-            .collect(),
-        };
-        let settings: SoulseekSettings = load("soulseek", &sources).unwrap();
-        assert_eq!(settings.slskd.api_key.expose(), "0123456789abcdef");
-        assert_eq!(settings.downloads.max_attempts, 5);
-        assert_eq!(settings.slskd.downloads_dir, PathBuf::from("/srv/slskd"));
-        assert!(settings.validate().is_ok());
-    }
-
-    #[test]
-    fn a_missing_api_key_is_refused_by_name() {
-        let error = SoulseekSettings::default().validate().unwrap_err();
-        assert!(error.to_string().contains("slskd.api_key"), "{error}");
-    }
-
-    #[test]
-    fn zero_limits_are_refused_by_name() {
-        let mut settings = valid();
-        settings.downloads.max_concurrent = 0;
-        let error = settings.validate().unwrap_err();
-        assert!(
-            error.to_string().contains("downloads.max_concurrent"),
-            "{error}"
-        );
-        let mut settings = valid();
-        settings.search.timeout_ms = 0;
-        let error = settings.validate().unwrap_err();
-        assert!(error.to_string().contains("search.timeout_ms"), "{error}");
-    }
-
-    #[test]
-    fn requested_formats_replace_the_configured_ones() {
-        let settings = RankingSettings::default();
-        let requested = vec!["MP3".to_owned()];
-        let criteria = settings.criteria(Some(&requested));
-        assert_eq!(criteria.required_formats, ["mp3"]);
-        assert_eq!(settings.criteria(None).required_formats.len(), 8);
-    }
-}
+mod tests;

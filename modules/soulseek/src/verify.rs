@@ -1,53 +1,110 @@
-//! Checking the file slskd left on the shared volume: present, of the expected size, and
-//! its SHA-256 for the `FileRef`.
+//! Finding and checking the file slskd left on the shared volume: the one it wrote for this
+//! download (not an older file of the same name), of the expected size, and its SHA-256 for
+//! the `FileRef`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
 use crate::errors::AttemptError;
+use crate::paths::is_slskd_name_for;
 
 /// slskd may report success a moment before the file is moved into place.
 const APPEAR_WITHIN: Duration = Duration::from_secs(5);
 
-/// The size and `sha256:<hex>` checksum of the finished file at `path`, once it exists
-/// with `expected_size` bytes (waiting up to a few seconds for it to appear).
-pub async fn finished_file(
-    path: &Path,
-    expected_size: u64,
-    poll_interval: Duration,
-) -> Result<(u64, String), AttemptError> {
-    let deadline = Instant::now() + APPEAR_WITHIN;
-    loop {
-        let actual = tokio::fs::metadata(path)
-            .await
-            .ok()
-            .filter(|metadata| metadata.is_file())
-            .map(|metadata| metadata.len());
-        match actual {
-            Some(size) if size == expected_size => break,
-            _ if Instant::now() < deadline => tokio::time::sleep(poll_interval).await,
-            Some(size) => {
-                return Err(AttemptError::SizeMismatch {
-                    path: path.to_owned(),
-                    actual: size,
-                    expected: expected_size,
-                });
+/// The files a download to some destination may end up as, with their size and
+/// modification time, as they were at one moment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    files: HashMap<PathBuf, (u64, Option<SystemTime>)>,
+}
+
+impl Snapshot {
+    /// The files next to `destination` named as slskd names a download of it.
+    pub async fn of(destination: &Path) -> Self {
+        let mut files = HashMap::new();
+        let (Some(directory), Some(file_name)) = (
+            destination.parent(),
+            destination.file_name().and_then(|name| name.to_str()),
+        ) else {
+            return Self { files };
+        };
+        let Ok(mut entries) = tokio::fs::read_dir(directory).await else {
+            return Self { files };
+        };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if !is_slskd_name_for(file_name, name) {
+                continue;
             }
-            None => {
-                return Err(AttemptError::FileMissing {
-                    path: path.to_owned(),
-                });
+            let Ok(metadata) = entry.metadata().await else {
+                continue;
+            };
+            if metadata.is_file() {
+                files.insert(entry.path(), (metadata.len(), metadata.modified().ok()));
             }
         }
+        Self { files }
     }
-    let owned = path.to_owned();
+
+    /// Files new or changed since `before`, newest first (by modification time, then name:
+    /// slskd's suffix grows with time).
+    fn changed_since(&self, before: &Snapshot) -> Vec<(&PathBuf, u64)> {
+        let mut changed: Vec<(&PathBuf, &(u64, Option<SystemTime>))> = self
+            .files
+            .iter()
+            .filter(|(path, state)| before.files.get(*path) != Some(*state))
+            .collect();
+        changed.sort_by(|(a_path, (_, a_time)), (b_path, (_, b_time))| {
+            b_time.cmp(a_time).then_with(|| b_path.cmp(a_path))
+        });
+        changed
+            .into_iter()
+            .map(|(path, (size, _))| (path, *size))
+            .collect()
+    }
+}
+
+/// The file slskd wrote for a download meant for `destination` — new or changed since
+/// `before` was taken, with `expected_size` bytes — and its size and `sha256:<hex>`
+/// checksum (waiting up to a few seconds for it to appear).
+pub async fn finished_file(
+    destination: &Path,
+    before: &Snapshot,
+    expected_size: u64,
+    poll_interval: Duration,
+) -> Result<(PathBuf, u64, String), AttemptError> {
+    let deadline = Instant::now() + APPEAR_WITHIN;
+    let path = loop {
+        let now = Snapshot::of(destination).await;
+        let changed = now.changed_since(before);
+        if let Some((path, _)) = changed.iter().find(|(_, size)| *size == expected_size) {
+            break (*path).clone();
+        }
+        if Instant::now() < deadline {
+            tokio::time::sleep(poll_interval).await;
+            continue;
+        }
+        return Err(match changed.first() {
+            Some((path, size)) => AttemptError::SizeMismatch {
+                path: (*path).clone(),
+                actual: *size,
+                expected: expected_size,
+            },
+            None => AttemptError::FileMissing {
+                path: destination.to_owned(),
+            },
+        });
+    };
+    let owned = path.clone();
     let checksum = tokio::task::spawn_blocking(move || soulspot_runtime::files::sha256_of(&owned))
         .await
-        .map_err(|error| unreadable(path, std::io::Error::other(error)))?
-        .map_err(|error| unreadable(path, error))?;
-    Ok((expected_size, checksum))
+        .map_err(|error| unreadable(&path, std::io::Error::other(error)))?
+        .map_err(|error| unreadable(&path, error))?;
+    Ok((path, expected_size, checksum))
 }
 
 fn unreadable(path: &Path, source: std::io::Error) -> AttemptError {
@@ -58,47 +115,4 @@ fn unreadable(path: &Path, source: std::io::Error) -> AttemptError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn checksums_a_file_of_the_expected_size() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.flac");
-        std::fs::write(&path, b"abc").unwrap();
-        let (size, checksum) = finished_file(&path, 3, Duration::from_millis(10))
-            .await
-            .unwrap();
-        assert_eq!(size, 3);
-        assert_eq!(
-            checksum,
-            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn refuses_a_missing_file_or_one_of_another_size() {
-        let dir = tempfile::tempdir().unwrap();
-        let missing = dir.path().join("missing.flac");
-        let error = finished_file(&missing, 3, Duration::from_millis(100))
-            .await
-            .unwrap_err();
-        assert!(matches!(error, AttemptError::FileMissing { .. }), "{error}");
-        let short = dir.path().join("short.flac");
-        std::fs::write(&short, b"ab").unwrap();
-        let error = finished_file(&short, 3, Duration::from_millis(100))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(
-                error,
-                AttemptError::SizeMismatch {
-                    actual: 2,
-                    expected: 3,
-                    ..
-                }
-            ),
-            "{error}"
-        );
-    }
-}
+mod tests;

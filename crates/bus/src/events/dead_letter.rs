@@ -7,7 +7,10 @@ use async_nats::HeaderMap;
 use async_nats::jetstream::Context;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use soulspot_common::RetryPolicy;
 use soulspot_contracts::error::header_safe;
+
+use crate::jetstream_write::publish_acked;
 
 pub(super) const DEAD_LETTER_STREAM: &str = "SOULSPOT_DLQ";
 pub(super) const DEAD_LETTER_WILDCARD: &str = "soulspot.dlq.>";
@@ -25,11 +28,13 @@ pub struct DeadLetter {
     pub deliveries: i64,
 }
 
-/// Stores a dead letter; `false` when it could not be stored (the event must not be dropped).
+/// Stores a dead letter, retried under `write_retry` with one message id; `false` when it
+/// could not be stored (the event must not be dropped).
 pub(super) async fn send(
     jetstream: &Context,
     letter: &DeadLetter,
     headers: Option<&HeaderMap>,
+    write_retry: &RetryPolicy,
 ) -> bool {
     let mut out = HeaderMap::new();
     for name in [
@@ -52,13 +57,11 @@ pub(super) async fn send(
             return false;
         }
     };
-    let stored = match jetstream
-        .publish_with_headers(subject.clone(), out, body)
+    let message_id = uuid::Uuid::now_v7().to_string();
+    let stored = publish_acked(jetstream, &subject, &message_id, out, body, write_retry)
         .await
-    {
-        Ok(ack) => ack.await.map(drop).map_err(|error| error.to_string()),
-        Err(error) => Err(error.to_string()),
-    };
+        .map(drop)
+        .map_err(|error| error.to_string());
     match stored {
         Ok(()) => {
             metrics::counter!("soulspot_events_dead_lettered_total", "consumer" => letter.consumer.clone())

@@ -17,6 +17,7 @@ use soulspot_contracts::payloads::EventPayload;
 use soulspot_contracts::{Contracts, EventEnvelope, SchemaViolation};
 
 use crate::context::MessageContext;
+use crate::jetstream_write::Durability;
 
 pub use subscribe::{DeliverFrom, HandlerError, ReceivedEvent, SubscribeOptions, Subscription};
 
@@ -107,6 +108,7 @@ pub struct EventBus {
     contracts: &'static Contracts,
     source_module: String,
     redelivery: RetryPolicy,
+    durability: Durability,
 }
 
 impl std::fmt::Debug for EventBus {
@@ -118,31 +120,49 @@ impl std::fmt::Debug for EventBus {
 }
 
 impl EventBus {
-    /// Joins the event store: creates its streams with `settings` when they are missing, and
-    /// never changes existing ones, which are the owner's ([`EventBus::owning`]). A module
-    /// needs no right to reconfigure the store it publishes into.
+    /// Joins the event store: creates its streams with `settings` and `durability` when they
+    /// are missing, and never changes existing ones, which are the owner's
+    /// ([`EventBus::owning`]). A module needs no right to reconfigure the store it publishes
+    /// into. Publishes are retried as `durability` says.
     pub async fn new(
         client: Client,
         source_module: &str,
         settings: &EventStoreSettings,
+        durability: Durability,
     ) -> Result<Self, EventStoreError> {
-        Self::connect(client, source_module, settings, StreamAccess::Join).await
+        Self::connect(
+            client,
+            source_module,
+            settings,
+            durability,
+            StreamAccess::Join,
+        )
+        .await
     }
 
     /// Joins the event store as its owner (the router): creates its streams or brings them to
-    /// `settings` (retention, deduplication window).
+    /// `settings` and `durability` (retention, deduplication window, replicas).
     pub async fn owning(
         client: Client,
         source_module: &str,
         settings: &EventStoreSettings,
+        durability: Durability,
     ) -> Result<Self, EventStoreError> {
-        Self::connect(client, source_module, settings, StreamAccess::Own).await
+        Self::connect(
+            client,
+            source_module,
+            settings,
+            durability,
+            StreamAccess::Own,
+        )
+        .await
     }
 
     async fn connect(
         client: Client,
         source_module: &str,
         settings: &EventStoreSettings,
+        durability: Durability,
         access: StreamAccess,
     ) -> Result<Self, EventStoreError> {
         let contracts = soulspot_contracts::contracts()
@@ -153,6 +173,7 @@ impl EventBus {
             contracts,
             source_module: source_module.to_owned(),
             redelivery: settings.redelivery,
+            durability,
         };
         bus.ensure_streams(settings, access).await?;
         Ok(bus)
@@ -164,6 +185,11 @@ impl EventBus {
 
     pub fn source_module(&self) -> &str {
         &self.source_module
+    }
+
+    /// The replicas and write retry this bus was opened with, for the module's own stores.
+    pub fn durability(&self) -> Durability {
+        self.durability
     }
 
     /// A new event of `event_type` from this module, stamped with its current schema version.

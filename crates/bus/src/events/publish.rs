@@ -1,7 +1,6 @@
 //! Creating the event streams and publishing into them.
 
 use async_nats::HeaderMap;
-use async_nats::header::NATS_MESSAGE_ID;
 use async_nats::jetstream::stream::{Config, DiscardPolicy, RetentionPolicy, StorageType};
 use soulspot_contracts::EventEnvelope;
 use soulspot_contracts::subjects::{EVENTS_STREAM, EVENTS_WILDCARD};
@@ -26,6 +25,7 @@ impl EventBus {
             discard: DiscardPolicy::Old,
             max_age: settings.max_age(),
             duplicate_window: std::time::Duration::from_secs(settings.duplicate_window_secs),
+            num_replicas: self.durability.replicas,
             ..Default::default()
         };
         let dead_letters = Config {
@@ -33,6 +33,7 @@ impl EventBus {
             subjects: vec![DEAD_LETTER_WILDCARD.to_owned()],
             storage: StorageType::File,
             max_age: settings.max_age(),
+            num_replicas: self.durability.replicas,
             ..Default::default()
         };
         for config in [events, dead_letters] {
@@ -61,25 +62,29 @@ impl EventBus {
             source,
         })?;
         let mut headers = HeaderMap::new();
-        headers.insert(NATS_MESSAGE_ID, event.event_id.to_string().as_str());
         let context = MessageContext {
             correlation_id: event
                 .correlation_id
                 .clone()
                 .or_else(|| context.correlation_id.clone()),
             trace: context.trace,
+            deadline: None,
         };
         context.inject(&mut headers);
         let store_error = |error: &dyn std::fmt::Display| PublishError::Store {
             event_id: event.event_id,
             message: error.to_string(),
         };
-        self.jetstream
-            .publish_with_headers(event.subject(), headers, payload.into())
-            .await
-            .map_err(|error| store_error(&error))?
-            .await
-            .map_err(|error| store_error(&error))?;
+        crate::jetstream_write::publish_acked(
+            &self.jetstream,
+            &event.subject(),
+            &event.event_id.to_string(),
+            headers,
+            payload.into(),
+            &self.durability.write_retry,
+        )
+        .await
+        .map_err(|error| store_error(&error))?;
         metrics::counter!("soulspot_events_published_total", "event_type" => event.event_type.clone())
             .increment(1);
         tracing::debug!(

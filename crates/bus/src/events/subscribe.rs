@@ -141,6 +141,7 @@ impl EventBus {
             contracts: self.contracts,
             in_flight: Arc::new(Semaphore::new(options.max_in_flight.max(1))),
             redelivery: self.redelivery,
+            write_retry: self.durability.write_retry,
             options,
             handler,
         });
@@ -193,6 +194,7 @@ struct Worker {
     contracts: &'static Contracts,
     options: SubscribeOptions,
     redelivery: RetryPolicy,
+    write_retry: RetryPolicy,
     handler: Handler,
     in_flight: Arc<Semaphore>,
 }
@@ -324,7 +326,8 @@ impl Worker {
             payload: String::from_utf8_lossy(&message.payload).into_owned(),
             deliveries,
         };
-        let ack = if dead_letter::send(&self.jetstream, &letter, message.headers.as_ref()).await {
+        let headers = message.headers.as_ref();
+        let ack = if dead_letter::send(&self.jetstream, &letter, headers, &self.write_retry).await {
             AckKind::Term
         } else {
             AckKind::Nak(Some(Duration::from_secs(5)))

@@ -1,13 +1,16 @@
-//! Test support: a real `nats-server` per test (open, or with the shipped accounts), a
+//! Test support: a real `nats-server` per test (open, or with the shipped accounts; alone or
+//! three as one JetStream cluster), a
 //! recording bus for unit tests, and the benches' statistics.
 //!
 //! Integration tests never replace NATS with a fake; `RecordingBus` exists only for asserting
 //! what a unit under test published.
 
 pub mod bench;
+mod cluster;
 mod server;
 mod standalone;
 
+pub use cluster::NatsCluster;
 pub use server::NatsServer;
 pub use standalone::{StandaloneReport, run_standalone};
 

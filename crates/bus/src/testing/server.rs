@@ -31,6 +31,19 @@ pub struct NatsServer {
     store: TempDir,
     /// Each service's password, when the server runs the shipped accounts.
     passwords: Option<BTreeMap<&'static str, Secret>>,
+    /// Its place in a JetStream cluster, when it has one.
+    member: Option<ClusterMember>,
+}
+
+/// A server's place in a JetStream cluster: its name, its route listener and its peers'.
+#[derive(Debug, Clone)]
+pub(super) struct ClusterMember {
+    pub cluster_name: String,
+    pub server_name: String,
+    pub route_port: u16,
+    pub peer_route_ports: Vec<u16>,
+    /// Where its monitoring endpoint (`/healthz`) listens.
+    pub monitor_port: u16,
 }
 
 impl std::fmt::Debug for NatsServer {
@@ -52,27 +65,39 @@ impl NatsServer {
     /// Starts a server with the shipped `deploy/nats/nats.conf` (its accounts, users and
     /// permissions), a new password per service, and waits until it accepts connections.
     pub fn start_with_accounts() -> io::Result<Self> {
-        let passwords = modules::ALL
-            .into_iter()
-            .map(|service| {
-                (
-                    service,
-                    Secret::new(uuid::Uuid::new_v4().simple().to_string()),
-                )
-            })
-            .collect();
-        Self::start_as(Some(passwords))
+        Self::start_as(Some(new_passwords()))
     }
 
     fn start_as(passwords: Option<BTreeMap<&'static str, Secret>>) -> io::Result<Self> {
-        let mut server = Self {
-            child: None,
-            port: free_port()?,
-            store: tempfile::tempdir()?,
-            passwords,
-        };
+        let mut server = Self::prepare(free_port()?, passwords, None)?;
         server.spawn()?;
         Ok(server)
+    }
+
+    /// A server not started yet: a cluster starts its members together.
+    pub(super) fn prepare(
+        port: u16,
+        passwords: Option<BTreeMap<&'static str, Secret>>,
+        member: Option<ClusterMember>,
+    ) -> io::Result<Self> {
+        Ok(Self {
+            child: None,
+            port,
+            store: tempfile::tempdir()?,
+            passwords,
+            member,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Its `server_name` in a cluster.
+    pub fn server_name(&self) -> Option<&str> {
+        self.member
+            .as_ref()
+            .map(|member| member.server_name.as_str())
     }
 
     pub fn url(&self) -> String {
@@ -135,12 +160,22 @@ impl NatsServer {
         self.spawn()
     }
 
+    /// Whether its process runs (it was not killed, or was restarted since).
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    pub(super) fn member(&self) -> Option<&ClusterMember> {
+        self.member.as_ref()
+    }
+
     fn log_path(&self) -> PathBuf {
         self.store.path().join("nats.log")
     }
 
-    fn spawn(&mut self) -> io::Result<()> {
+    pub(super) fn spawn(&mut self) -> io::Result<()> {
         let mut command = Command::new(server_binary());
+        let monitor_port = self.member.as_ref().map_or(0, |member| member.monitor_port);
         match &self.passwords {
             Some(passwords) => {
                 // The shipped file as `make nats` runs it: port and store on the command line.
@@ -148,7 +183,7 @@ impl NatsServer {
                     .arg("-c")
                     .arg(SHIPPED_CONFIG)
                     .arg("--http_port")
-                    .arg("0");
+                    .arg(monitor_port.to_string());
                 for (service, password) in passwords {
                     command.env(password_variable(service), password.expose());
                 }
@@ -156,6 +191,9 @@ impl NatsServer {
             None => {
                 command.arg("-c").arg(write_open_config(self.store.path())?);
             }
+        }
+        if let Some(member) = &self.member {
+            command.args(member.arguments());
         }
         let child = command
             .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])
@@ -183,6 +221,41 @@ impl Drop for NatsServer {
     }
 }
 
+impl ClusterMember {
+    /// `server_name` and the `cluster { name, listen, routes }` block, as command-line flags
+    /// over the shipped configuration.
+    fn arguments(&self) -> Vec<String> {
+        let routes: Vec<String> = self
+            .peer_route_ports
+            .iter()
+            .map(|port| format!("nats://127.0.0.1:{port}"))
+            .collect();
+        vec![
+            "--server_name".to_owned(),
+            self.server_name.clone(),
+            "--cluster_name".to_owned(),
+            self.cluster_name.clone(),
+            "--cluster".to_owned(),
+            format!("nats://127.0.0.1:{}", self.route_port),
+            "--routes".to_owned(),
+            routes.join(","),
+        ]
+    }
+}
+
+/// A fresh password for every service of the shipped accounts.
+pub(super) fn new_passwords() -> BTreeMap<&'static str, Secret> {
+    modules::ALL
+        .into_iter()
+        .map(|service| {
+            (
+                service,
+                Secret::new(uuid::Uuid::new_v4().simple().to_string()),
+            )
+        })
+        .collect()
+}
+
 /// The variable of `deploy/nats/nats.conf` that holds `service`'s password.
 fn password_variable(service: &str) -> String {
     format!("SOULSPOT_NATS_PASSWORD_{}", service.to_uppercase())
@@ -207,7 +280,7 @@ fn server_binary() -> PathBuf {
     PathBuf::from("nats-server")
 }
 
-fn free_port() -> io::Result<u16> {
+pub(super) fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 

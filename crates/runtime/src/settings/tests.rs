@@ -195,3 +195,52 @@ fn a_nats_user_that_cannot_name_an_inbox_is_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn one_shared_variable_sets_the_replicas_of_every_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("SOULSPOT__NATS__REPLICAS", "3")];
+    let sample: Sample = load("sample", &sources(dir.path(), &env)).unwrap();
+    assert_eq!(sample.service.nats.replicas, 3);
+    assert_eq!(sample.service.nats.durability().replicas, 3);
+}
+
+#[test]
+fn replicas_outside_one_to_five_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for replicas in ["0", "6"] {
+        let env = [("SOULSPOT__NATS__REPLICAS", replicas)];
+        let error = load::<Sample>("sample", &sources(dir.path(), &env)).unwrap_err();
+        assert!(
+            matches!(&error, SettingsError::Invalid { key, .. } if key == "nats.replicas"),
+            "{replicas}: {error}"
+        );
+    }
+}
+
+#[test]
+fn a_url_list_loads_and_a_list_with_a_blank_element_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = "nats://n1:4222,nats://n2:4222,nats://n3:4222";
+    let env = [("SOULSPOT__NATS__URL", list)];
+    let sample: Sample = load("sample", &sources(dir.path(), &env)).unwrap();
+    assert_eq!(sample.service.nats.server_addrs().unwrap().len(), 3);
+
+    let env = [("SOULSPOT__NATS__URL", "nats://n1:4222,,nats://n3:4222")];
+    let error = load::<Sample>("sample", &sources(dir.path(), &env)).unwrap_err();
+    assert!(
+        matches!(&error, SettingsError::Invalid { key, .. } if key == "nats.url"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_write_retry_without_a_bound_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("SOULSPOT__NATS__WRITE_RETRY__MAX_ATTEMPTS", "0")];
+    let error = load::<Sample>("sample", &sources(dir.path(), &env)).unwrap_err();
+    assert!(
+        matches!(&error, SettingsError::Invalid { key, .. } if key == "nats.write_retry.max_attempts"),
+        "{error}"
+    );
+}

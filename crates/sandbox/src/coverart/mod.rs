@@ -15,19 +15,22 @@ use axum::routing::get;
 use serde_json::json;
 
 use crate::catalog::Album;
+use crate::lenient::{PathRules, Routes};
 use crate::state::Shared;
 
 /// Size served for plain `front` (the "original").
 const ORIGINAL_SIZE: u32 = 1200;
 
-/// All Cover Art Archive routes.
+/// All Cover Art Archive routes. As the real service reads its path segment by segment,
+/// a trailing slash changes nothing (`/release/{mbid}/` is the listing).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    Routes::new()
         .route("/release/{mbid}", get(listing))
         .route("/release/{mbid}/{image}", get(front_redirect))
         .route("/release-group/{mbid}/{image}", get(group_front_redirect))
         .route("/images/{mbid}/{file}", get(image))
         .with_state(shared)
+        .into_router(PathRules::TRAILING_SLASH)
 }
 
 fn album_with_art<'a>(shared: &'a Shared, release_mbid: &str) -> Option<&'a Album> {
@@ -37,7 +40,23 @@ fn album_with_art<'a>(shared: &'a Shared, release_mbid: &str) -> Option<&'a Albu
         .filter(|album| album.cover_art)
 }
 
-/// `front`, `front-250`, `front-500`, `front-1200` → the pixel size.
+/// The size a redirect request names, read as the real service reads it: any name
+/// starting with `front` (`front.jpg`, `front-500.jpg`); the text after its last `-`
+/// picks a thumbnail when it starts with `250`, `500` or `1200`, else the original.
+fn requested_front_size(image: &str) -> Option<u32> {
+    if !image.starts_with("front") {
+        return None;
+    }
+    let Some((_, size)) = image.rsplit_once('-') else {
+        return Some(ORIGINAL_SIZE);
+    };
+    let thumbnail = [250, 500, 1200]
+        .into_iter()
+        .find(|pixels| size.starts_with(&pixels.to_string()));
+    Some(thumbnail.unwrap_or(ORIGINAL_SIZE))
+}
+
+/// `front`, `front-250`, `front-500`, `front-1200` → the pixel size of a served image.
 fn front_size(image: &str) -> Option<u32> {
     match image.strip_prefix("front")? {
         "" => Some(ORIGINAL_SIZE),
@@ -100,7 +119,7 @@ async fn group_front_redirect(
 }
 
 fn redirect(shared: &Shared, album: Option<&Album>, image: &str) -> Response {
-    let (Some(album), Some(size)) = (album, front_size(image)) else {
+    let (Some(album), Some(size)) = (album, requested_front_size(image)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     match HeaderValue::from_str(&image_url(shared, &album.mbid, size)) {

@@ -1,11 +1,10 @@
-//! MusicBrainz's error bodies: `{"error": "...", "help": "..."}`.
+//! The web service's refusals; [`super::format::Format`] renders them in the format the
+//! request asked for.
 
-use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
-const HELP: &str = "For usage, please see: https://musicbrainz.org/development/mmd";
+/// Where the web service points clients for help.
+pub(super) const HELP: &str = "For usage, please see: https://musicbrainz.org/development/mmd";
 
 /// Failures of the emulated web service.
 #[derive(Debug, thiserror::Error)]
@@ -20,23 +19,14 @@ pub(crate) enum MusicBrainzError {
     BadRequest(String),
     #[error("Not Found")]
     NotFound,
-    #[error("the sandbox answers JSON only: add fmt=json")]
-    JsonOnly,
 }
 
-impl IntoResponse for MusicBrainzError {
-    fn into_response(self) -> Response {
-        tracing::debug!(error = %self, "musicbrainz request refused");
-        let status = match self {
+impl MusicBrainzError {
+    pub fn status(&self) -> StatusCode {
+        match self {
             Self::MissingUserAgent | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::RateLimited => StatusCode::SERVICE_UNAVAILABLE,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::JsonOnly => StatusCode::NOT_ACCEPTABLE,
-        };
-        (
-            status,
-            Json(json!({ "error": self.to_string(), "help": HELP })),
-        )
-            .into_response()
+        }
     }
 }

@@ -2,7 +2,44 @@
 
 use serde_json::{Map, Value, json};
 
+use super::document::Document;
+use super::error::HELP;
 use crate::catalog::{Album, Artist, Catalog, Track};
+
+/// A whole JSON answer.
+pub(super) fn document(catalog: &Catalog, document: &Document<'_>) -> Value {
+    match document {
+        Document::RecordingSearch {
+            created,
+            count,
+            offset,
+            hits,
+        } => {
+            let recordings: Vec<Value> = hits
+                .iter()
+                .map(|(score, track)| recording(catalog, track, Some(*score), Parts::SEARCH))
+                .collect();
+            json!({ "created": created, "count": count, "offset": offset, "recordings": recordings })
+        }
+        Document::Recording { track, parts } => recording(catalog, track, None, *parts),
+        Document::Isrc {
+            isrc,
+            tracks,
+            parts,
+        } => {
+            let recordings: Vec<Value> = tracks
+                .iter()
+                .map(|track| recording(catalog, track, None, *parts))
+                .collect();
+            json!({ "isrc": isrc, "recordings": recordings })
+        }
+    }
+}
+
+/// The JSON error body.
+pub(super) fn error(message: &str) -> Value {
+    json!({ "error": message, "help": HELP })
+}
 
 /// Which optional parts a recording object carries.
 #[derive(Debug, Clone, Copy)]
@@ -43,12 +80,7 @@ impl Parts {
 }
 
 /// A recording object; `score` only in search results.
-pub(super) fn recording(
-    catalog: &Catalog,
-    track: &Track,
-    score: Option<u8>,
-    parts: Parts,
-) -> Value {
+fn recording(catalog: &Catalog, track: &Track, score: Option<u8>, parts: Parts) -> Value {
     let Some((artist, album)) = catalog.context(track) else {
         return Value::Null;
     };

@@ -1,10 +1,14 @@
 //! MusicBrainz web service v2 emulator (`/ws/2/...`): recording search, recording and
-//! ISRC look-ups, with the User-Agent rule and the 1 request/s limit (503 when exceeded).
+//! ISRC look-ups in XML (the default) or JSON, with the User-Agent rule and the
+//! 1 request/s limit (503 when exceeded).
 
+mod document;
 mod error;
+mod format;
 mod json;
 mod lucene;
 mod routes;
+mod xml;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -16,8 +20,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::get;
 
+use crate::lenient::{PathRules, Routes};
 use crate::state::Shared;
 use error::MusicBrainzError;
+use format::Format;
 
 /// MusicBrainz emulator state: when the last accepted request came in.
 #[derive(Debug)]
@@ -26,21 +32,25 @@ pub(crate) struct MusicBrainzState {
     last_accepted: Mutex<Option<Instant>>,
 }
 
-/// All `/ws/2` routes behind the etiquette checks.
+/// All `/ws/2` routes behind the etiquette checks; a trailing slash is ignored, as the
+/// web service ignores it (`/ws/2/recording/?query=` searches).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let state = Arc::new(MusicBrainzState {
         shared,
         last_accepted: Mutex::new(None),
     });
-    Router::new()
+    Routes::new()
         .route("/ws/2/recording", get(routes::search_recordings))
         .route("/ws/2/recording/{mbid}", get(routes::lookup_recording))
         .route("/ws/2/isrc/{isrc}", get(routes::lookup_isrc))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            etiquette,
-        ))
+        .map_router(|routes| {
+            routes.layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&state),
+                etiquette,
+            ))
+        })
         .with_state(state)
+        .into_router(PathRules::TRAILING_SLASH)
 }
 
 /// Requires a User-Agent, then enforces the request spacing. Refused requests do not
@@ -49,7 +59,15 @@ async fn etiquette(
     State(state): State<Arc<MusicBrainzState>>,
     request: Request,
     next: Next,
-) -> Result<Response, MusicBrainzError> {
+) -> Response {
+    let format = Format::negotiate(request.uri(), request.headers());
+    match admit(&state, &request) {
+        Ok(()) => next.run(request).await,
+        Err(error) => format.error(error),
+    }
+}
+
+fn admit(state: &MusicBrainzState, request: &Request) -> Result<(), MusicBrainzError> {
     let has_user_agent = request
         .headers()
         .get(USER_AGENT)
@@ -69,5 +87,5 @@ async fn etiquette(
         }
         *last = Some(now);
     }
-    Ok(next.run(request).await)
+    Ok(())
 }

@@ -3,6 +3,8 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use crate::lenient::InvalidQueryValue;
+
 /// Failures of the emulated slskd API.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SlskdError {
@@ -18,6 +20,12 @@ pub(crate) enum SlskdError {
     TooManyRequests,
     #[error("failed to enqueue: user {0} appears to be offline")]
     UserOffline(String),
+}
+
+impl From<InvalidQueryValue> for SlskdError {
+    fn from(invalid: InvalidQueryValue) -> Self {
+        Self::BadRequest(invalid.to_string())
+    }
 }
 
 impl IntoResponse for SlskdError {

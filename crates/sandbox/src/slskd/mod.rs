@@ -19,6 +19,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use crate::lenient::{PathRules, Routes};
 use crate::state::Shared;
 use error::SlskdError;
 use search_store::SearchStore;
@@ -63,7 +64,8 @@ impl Drop for BusyGuard<'_> {
     }
 }
 
-/// All slskd routes; everything under `/api/v0` needs the API key.
+/// All slskd routes; everything under `/api/v0` needs the API key. Paths match as
+/// ASP.NET Core matches them: in any case, with or without a trailing slash.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let state = Arc::new(SlskdState {
         shared,
@@ -72,7 +74,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         search_post_busy: AtomicBool::new(false),
         enqueue_busy: AtomicBool::new(false),
     });
-    let api = Router::new()
+    let api = Routes::new()
         .route("/application", get(application::application))
         .route("/searches", post(search::create).get(search::list))
         .route(
@@ -89,14 +91,17 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/transfers/downloads/{username}/{id}",
             get(transfers::get_one).delete(transfers::cancel),
         )
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            require_api_key,
-        ));
-    Router::new()
+        .map_router(|api| {
+            api.layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&state),
+                require_api_key,
+            ))
+        });
+    Routes::new()
         .route("/health", get(application::health))
         .nest("/api/v0", api)
         .with_state(state)
+        .into_router(PathRules::ASP_NET)
 }
 
 async fn require_api_key(

@@ -31,7 +31,12 @@ fn sanitise(component: &str, fallback: &str) -> String {
     trimmed.to_owned()
 }
 
-/// A path next to `path` that does not exist yet (`name_<n>.ext`), as slskd avoids overwriting.
+/// .NET's `DateTime.UtcNow.Ticks` at the Unix epoch: 100 ns intervals since 0001-01-01.
+const TICKS_AT_UNIX_EPOCH: u128 = 621_355_968_000_000_000;
+
+/// A path next to `path` that does not exist yet, named as slskd names it: when the
+/// destination exists, slskd 0.26 appends `_<DateTime.UtcNow.Ticks>` to the file stem and
+/// retries until the name is free (`src/slskd/Files/FileService.cs`, `MoveFile`).
 pub(super) fn unused(path: PathBuf) -> PathBuf {
     if !path.exists() {
         return path;
@@ -44,10 +49,20 @@ pub(super) fn unused(path: PathBuf) -> PathBuf {
         .extension()
         .map(|extension| format!(".{}", extension.to_string_lossy()))
         .unwrap_or_default();
-    (1..)
-        .map(|number| path.with_file_name(format!("{stem}_{number}{extension}")))
-        .find(|candidate| !candidate.exists())
-        .unwrap_or(path)
+    loop {
+        let candidate = path.with_file_name(format!("{stem}_{}{extension}", utc_ticks()));
+        if !candidate.exists() {
+            return candidate;
+        }
+    }
+}
+
+/// The current time in .NET ticks.
+fn utc_ticks() -> u128 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    TICKS_AT_UNIX_EPOCH + since_epoch.as_nanos() / 100
 }
 
 #[cfg(test)]
@@ -67,5 +82,22 @@ mod tests {
         let slashes = destination(Path::new("/dl"), r"@@x\Album\../../../tmp/evil.flac");
         assert!(slashes.starts_with("/dl/Album"));
         assert_eq!(slashes.components().count(), 4);
+    }
+
+    #[test]
+    fn an_existing_destination_gets_a_ticks_suffix_as_slskd_gives_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let taken = dir.path().join("01 - Title.flac");
+        assert_eq!(unused(taken.clone()), taken, "a free name is kept");
+        std::fs::write(&taken, b"old").unwrap();
+        let renamed = unused(taken.clone());
+        let name = renamed.file_name().unwrap().to_string_lossy().into_owned();
+        let ticks = name
+            .strip_prefix("01 - Title_")
+            .and_then(|rest| rest.strip_suffix(".flac"))
+            .unwrap();
+        let ticks: u128 = ticks.parse().unwrap();
+        assert!(ticks > TICKS_AT_UNIX_EPOCH, "{name}");
+        assert_eq!(renamed.parent(), taken.parent());
     }
 }

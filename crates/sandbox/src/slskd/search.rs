@@ -3,24 +3,18 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::search_store::{SearchJson, SearchRequest, SearchResponse, find_answers};
 use super::{BusyGuard, SlskdError, SlskdState};
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct IncludeResponses {
-    include_responses: Option<bool>,
-}
+use crate::lenient::{AspNetJson, QueryValues};
 
 /// `POST /api/v0/searches`.
 pub(super) async fn create(
     State(state): State<Arc<SlskdState>>,
-    Json(request): Json<SearchRequest>,
+    AspNetJson(request): AspNetJson<SearchRequest>,
 ) -> Result<Json<SearchJson>, SlskdError> {
     let _in_flight = BusyGuard::acquire(&state.search_post_busy)?;
     let text = request
@@ -35,6 +29,7 @@ pub(super) async fn create(
         )));
     }
     tokio::time::sleep(state.shared.config.timing.search_post_delay).await;
+    state.shared.observed.record_search(&text);
     let token = state.searches().next_token();
     let answers = find_answers(&state.shared, &text, &request, token);
     let view = state
@@ -53,9 +48,9 @@ pub(super) async fn list(State(state): State<Arc<SlskdState>>) -> Json<Vec<Searc
 pub(super) async fn get_one(
     State(state): State<Arc<SlskdState>>,
     Path(id): Path<Uuid>,
-    Query(params): Query<IncludeResponses>,
+    query: QueryValues,
 ) -> Result<Json<SearchJson>, SlskdError> {
-    let include = params.include_responses.unwrap_or(false);
+    let include = query.bool("includeResponses")?.unwrap_or(false);
     state
         .searches()
         .view(id, include)

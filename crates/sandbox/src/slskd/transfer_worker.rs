@@ -34,7 +34,13 @@ enum Interruption {
     Error,
     /// Stop making progress after a third of the bytes.
     Stall,
+    /// Creep on by `TRICKLE_BYTES` every `TRICKLE_INTERVAL` and never finish.
+    Trickle,
 }
+
+/// A trickling peer's pace: a few bytes at a time, forever changing, never done.
+const TRICKLE_BYTES: u64 = 16;
+const TRICKLE_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Drives the transfer until it completes, fails, or is cancelled.
 pub(super) async fn run(state: Arc<SlskdState>, plan: TransferPlan, cancel: watch::Receiver<bool>) {
@@ -86,6 +92,7 @@ impl Worker {
             Some(TransferFault::Errored) => Some(Interruption::Error),
             Some(TransferFault::FailOnce) if plan.attempt == 1 => Some(Interruption::Error),
             Some(TransferFault::Stalled) => Some(Interruption::Stall),
+            Some(TransferFault::Trickle) => Some(Interruption::Trickle),
             _ => None,
         };
         self.update(|record| {
@@ -118,6 +125,10 @@ impl Worker {
 
     /// Progress updates; `false` when the transfer ended early.
     async fn send_bytes(&mut self, size: u64, interruption: Option<Interruption>) -> bool {
+        if let Some(Interruption::Trickle) = interruption {
+            self.trickle(size).await;
+            return false;
+        }
         let timing = self.state.shared.config.timing;
         let steps = timing.progress_steps.max(1);
         let step_duration = timing.transfer_duration / steps;
@@ -148,6 +159,18 @@ impl Worker {
             }
         }
         true
+    }
+
+    /// Sends a few bytes at a time until cancelled, never the last one.
+    async fn trickle(&mut self, size: u64) {
+        tracing::info!(transfer_id = %self.id, "transfer trickling");
+        let mut sent = 0;
+        while self.pause(TRICKLE_INTERVAL).await {
+            sent = (sent + TRICKLE_BYTES).min(size.saturating_sub(1));
+            if !self.update(|record| record.bytes_transferred = sent) {
+                return;
+            }
+        }
     }
 
     async fn complete(&mut self, plan: &TransferPlan) {

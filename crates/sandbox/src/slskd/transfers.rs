@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -14,6 +14,7 @@ use super::transfer_store::{TransferJson, TransferRecord, UserTransfers};
 use super::transfer_worker::{self, TransferPlan};
 use super::{BusyGuard, SlskdError, SlskdState, paths};
 use crate::catalog::Peer;
+use crate::lenient::{AspNetJson, QueryValues};
 
 /// One element of the enqueue body.
 #[derive(Debug, Deserialize)]
@@ -36,16 +37,11 @@ pub(super) struct EnqueueResult {
     failed: Vec<FailedFile>,
 }
 
-#[derive(Debug, Deserialize)]
-pub(super) struct CancelParams {
-    remove: Option<bool>,
-}
-
 /// `POST /api/v0/transfers/downloads/{username}`.
 pub(super) async fn enqueue(
     State(state): State<Arc<SlskdState>>,
     Path(username): Path<String>,
-    Json(files): Json<Vec<EnqueueFile>>,
+    AspNetJson(files): AspNetJson<Vec<EnqueueFile>>,
 ) -> Result<(StatusCode, Json<EnqueueResult>), SlskdError> {
     let _in_flight = BusyGuard::acquire(&state.enqueue_busy)?;
     if files.is_empty() {
@@ -162,8 +158,9 @@ pub(super) async fn get_one(
 pub(super) async fn cancel(
     State(state): State<Arc<SlskdState>>,
     Path((username, id)): Path<(String, Uuid)>,
-    Query(params): Query<CancelParams>,
+    query: QueryValues,
 ) -> Result<StatusCode, SlskdError> {
+    let remove = query.bool("remove")?.unwrap_or(false);
     let mut transfers = state.transfers();
     if transfers.get(&username, id).is_none() {
         return Err(SlskdError::NotFound);
@@ -177,7 +174,7 @@ pub(super) async fn cancel(
         }
         let _ = record.cancel.send(true);
     });
-    if params.remove.unwrap_or(false) {
+    if remove {
         transfers.remove(id);
     }
     tracing::info!(transfer_id = %id, username, "download cancelled");

@@ -14,11 +14,12 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use crate::lenient;
 use crate::state::Shared;
 use error::SpotifyError;
 
@@ -46,13 +47,12 @@ impl SpotifyState {
         self.tokens.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn check_token(&self, header: Option<&str>) -> Result<(), SpotifyError> {
-        let token = header
-            .and_then(|value| value.strip_prefix("Bearer "))
+    fn check_token(&self, headers: &HeaderMap) -> Result<(), SpotifyError> {
+        let token = lenient::credentials(headers, "Bearer")
             .ok_or(SpotifyError::Unauthorized("No token provided"))?;
         let expires_at = self
             .tokens()
-            .get(token.trim())
+            .get(token)
             .copied()
             .ok_or(SpotifyError::Unauthorized("Invalid access token"))?;
         if Instant::now() >= expires_at {
@@ -119,11 +119,7 @@ async fn guard(
     request: Request,
     next: Next,
 ) -> Result<Response, SpotifyError> {
-    let header = request
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    state.check_token(header)?;
+    state.check_token(request.headers())?;
     state.check_rate()?;
     Ok(next.run(request).await)
 }

@@ -44,3 +44,39 @@ async fn unknown_release_and_release_without_art_are_404() {
     let no_art = format!("{base}/release/{}/front", bare.mbid);
     assert_eq!(app.client.get(no_art).send().await.unwrap().status(), 404);
 }
+
+#[tokio::test]
+async fn image_names_and_paths_are_read_as_the_archive_reads_them() {
+    let app = spawn_fast().await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = &app.sandbox.urls().coverartarchive;
+    for (image, size) in [
+        ("front-500.jpg", 500),
+        ("front.jpg", 1200),
+        ("front-250/", 250),
+    ] {
+        let response = no_redirects
+            .get(format!("{base}/release/{NORTHERN_LIGHTS}/{image}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 307, "{image}");
+        let location = response.headers()["location"].to_str().unwrap();
+        assert!(
+            location.ends_with(&format!("/front-{size}.png")),
+            "{image}: {location}"
+        );
+    }
+    let listing = app
+        .client
+        .get(format!("{base}/release/{NORTHERN_LIGHTS}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listing.status(), 200);
+    let back = format!("{base}/release/{NORTHERN_LIGHTS}/back-500.jpg");
+    assert_eq!(no_redirects.get(back).send().await.unwrap().status(), 404);
+}

@@ -13,8 +13,14 @@ mod helpers;
 #[cfg(test)]
 mod musicbrainz;
 #[cfg(test)]
+mod musicbrainz_xml;
+#[cfg(test)]
+mod slskd_aspnet;
+#[cfg(test)]
 mod slskd_search;
 #[cfg(test)]
 mod slskd_transfers;
 #[cfg(test)]
 mod spotify;
+#[cfg(test)]
+mod spotify_auth;

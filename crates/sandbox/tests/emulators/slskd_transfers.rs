@@ -294,3 +294,47 @@ async fn realistic_transfer_waits_in_queue_then_reports_growing_progress() {
     assert_eq!(done["state"], "Completed, Succeeded");
     assert!(done["percentComplete"].as_f64().unwrap() > partial);
 }
+
+#[tokio::test]
+async fn a_trickling_transfer_creeps_on_and_never_finishes() {
+    let app = spawn_fast().await;
+    app.sandbox
+        .faults()
+        .set_file_fault(VAULT_GLASS, Some(TransferFault::Trickle));
+    let id = app.enqueue("vinyl_vault", VAULT_GLASS).await;
+    let path = format!("/transfers/downloads/vinyl_vault/{id}");
+    let bytes_of = |transfer: &Value| transfer["bytesTransferred"].as_u64().unwrap_or(0);
+    let get = || async {
+        let transfer: Value = app
+            .slskd_get(&path)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        transfer
+    };
+    let first = crate::helpers::wait_until(|| async {
+        let transfer = get().await;
+        (bytes_of(&transfer) > 0).then_some(transfer)
+    })
+    .await;
+    let later = crate::helpers::wait_until(|| async {
+        let transfer = get().await;
+        (bytes_of(&transfer) > bytes_of(&first)).then_some(transfer)
+    })
+    .await;
+
+    assert_eq!(later["state"], "InProgress");
+    assert!(
+        bytes_of(&later) < later["size"].as_u64().unwrap() / 2,
+        "a few bytes at a time: {later}"
+    );
+    let cancelled = app
+        .slskd_delete(&format!("{path}?remove=true"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 204);
+}

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub downloads: PathBuf,
     /// A folder beside the downloads that imports must never read from.
     pub elsewhere: PathBuf,
+    /// What the module was started with (a second instance can be started from it).
+    pub settings: LibrarySettings,
     _module: Application,
     _nats: NatsServer,
     _dir: TempDir,
@@ -48,7 +50,7 @@ pub async fn spawn_app(policy: DuplicatePolicy) -> TestApp {
     };
     settings.service.nats.url = nats.url();
     settings.validate().unwrap();
-    let module = Application::build(settings).await.unwrap();
+    let module = Application::build(settings.clone()).await.unwrap();
     let nats_settings = NatsSettings {
         url: nats.url(),
         ..NatsSettings::default()
@@ -61,6 +63,7 @@ pub async fn spawn_app(policy: DuplicatePolicy) -> TestApp {
         root,
         downloads,
         elsewhere,
+        settings,
         _module: module,
         _nats: nats,
         _dir: dir,
@@ -68,8 +71,15 @@ pub async fn spawn_app(policy: DuplicatePolicy) -> TestApp {
 }
 
 impl TestApp {
-    /// Writes a downloaded file at `relative` under the downloads directory.
-    pub fn download(&self, relative: &str, bytes: &[u8]) -> PathBuf {
+    /// Writes a downloaded audio file at `relative` under the downloads directory: the
+    /// header its extension calls for, then `body`.
+    pub fn download(&self, relative: &str, body: &[u8]) -> PathBuf {
+        let format = Path::new(relative).extension().unwrap().to_str().unwrap();
+        write_file(&self.downloads.join(relative), &audio_bytes(format, body))
+    }
+
+    /// Writes exactly `bytes` at `relative` under the downloads directory.
+    pub fn download_raw(&self, relative: &str, bytes: &[u8]) -> PathBuf {
         write_file(&self.downloads.join(relative), bytes)
     }
 
@@ -131,6 +141,35 @@ impl TestApp {
         )
         .await
     }
+}
+
+/// The smallest header a player accepts as FLAC (a 34-byte STREAMINFO: 4096-sample blocks,
+/// 44.1 kHz, stereo, 16 bit), and an MPEG-1 Layer III frame header (128 kbit/s, 44.1 kHz).
+const FLAC_HEADER: [u8; 42] = [
+    b'f', b'L', b'a', b'C', 0x80, 0, 0, 34, 0x10, 0x00, 0x10, 0x00, 0, 0, 0, 0, 0, 0, 0x0A, 0xC4,
+    0x42, 0xF0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+const MP3_HEADER: [u8; 4] = [0xFF, 0xFB, 0x90, 0x64];
+
+/// `body` behind the header of `format` (flac or mp3).
+pub fn audio_bytes(format: &str, body: &[u8]) -> Vec<u8> {
+    let header: &[u8] = match format {
+        "flac" => &FLAC_HEADER,
+        "mp3" => &MP3_HEADER,
+        other => panic!("no test header for {other}"),
+    };
+    [header, body].concat()
+}
+
+/// What follows the audio header in the file at `path`: the `body` it was downloaded with.
+pub fn body_of(path: impl AsRef<Path>) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap();
+    let header = if bytes.starts_with(b"fLaC") {
+        FLAC_HEADER.len()
+    } else {
+        MP3_HEADER.len()
+    };
+    bytes[header..].to_vec()
 }
 
 /// An `import.track` request for the file at `path`.

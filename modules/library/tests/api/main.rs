@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::time::Duration;
 
-use helpers::{error_code, import_request, spawn_app, write_file};
+use helpers::{audio_bytes, body_of, error_code, import_request, spawn_app, write_file};
 use serde_json::json;
 use soulspot_contracts::ModuleStatus;
 use soulspot_contracts::payloads::ImportStatus;
@@ -34,7 +34,7 @@ async fn files_a_track_under_the_template() {
         .join("Massive Attack/Mezzanine (1998)/03 - Teardrop.flac");
     assert_eq!(reply.path, expected.to_str().unwrap());
     assert_eq!(reply.file_id.as_deref(), Some("file-job-1"));
-    assert_eq!(fs::read(&expected).unwrap(), b"flac bytes");
+    assert_eq!(body_of(&expected), b"flac bytes");
     assert!(!source.exists(), "the download was moved, not copied");
 }
 
@@ -55,7 +55,10 @@ async fn a_track_without_album_year_or_number_uses_the_fallbacks() {
 #[tokio::test]
 async fn refuses_a_source_outside_the_downloads_directory() {
     let app = spawn_app(DuplicatePolicy::Skip).await;
-    let outside = write_file(&app.elsewhere.join("secret.flac"), b"not yours");
+    let outside = write_file(
+        &app.elsewhere.join("secret.flac"),
+        &audio_bytes("flac", b"not yours"),
+    );
     let climbing = app.downloads.join("../elsewhere/secret.flac");
     let link = app.downloads.join("link.flac");
     std::os::unix::fs::symlink(&outside, &link).unwrap();
@@ -131,7 +134,7 @@ async fn skip_policy_keeps_the_library_and_leaves_the_download() {
 
     assert_eq!(reply.status, ImportStatus::SkippedDuplicate);
     assert_eq!(reply.path, held.path);
-    assert_eq!(fs::read(&held.path).unwrap(), b"first");
+    assert_eq!(body_of(&held.path), b"first");
     assert!(
         second.exists(),
         "a skipped download stays in the downloads directory"
@@ -201,11 +204,11 @@ async fn replace_if_better_prefers_a_higher_bitrate_read_from_real_mp3s() {
     let long_128 = encode_mp3(Duration::from_secs(8), 128, &tags);
     let short_320 = encode_mp3(Duration::from_secs(2), 320, &tags);
     assert!(long_128.len() > short_320.len());
-    let held_source = app.download("128.mp3", &long_128);
+    let held_source = app.download_raw("128.mp3", &long_128);
     app.import(&import_request("job-1", &held_source, "A", "T"))
         .await
         .unwrap();
-    let better_source = app.download("320.mp3", &short_320);
+    let better_source = app.download_raw("320.mp3", &short_320);
 
     let reply = app
         .import(&import_request("job-2", &better_source, "A", "T"))
@@ -218,7 +221,7 @@ async fn replace_if_better_prefers_a_higher_bitrate_read_from_real_mp3s() {
         "bitrate outranks size"
     );
     assert_eq!(fs::read(&reply.path).unwrap(), short_320);
-    let worse_source = app.download("again-128.mp3", &long_128);
+    let worse_source = app.download_raw("again-128.mp3", &long_128);
     let skipped = app
         .import(&import_request("job-3", &worse_source, "A", "T"))
         .await
@@ -242,7 +245,7 @@ async fn replace_if_better_overwrites_a_smaller_copy_at_the_same_path() {
 
     assert_eq!(reply.status, ImportStatus::Replaced);
     assert_eq!(app.library_files(), ["A/Unknown Album/T.flac"]);
-    assert_eq!(fs::read(&reply.path).unwrap(), b"larger flac");
+    assert_eq!(body_of(&reply.path), b"larger flac");
     assert_eq!(app.stats().await["tracks"], 1);
 }
 
@@ -265,7 +268,7 @@ async fn keep_both_files_a_numbered_copy() {
         app.library_files(),
         ["A/Unknown Album/T (2).flac", "A/Unknown Album/T.flac"]
     );
-    assert_eq!(fs::read(&reply.path).unwrap(), b"two");
+    assert_eq!(body_of(&reply.path), b"two");
     assert_eq!(app.stats().await["tracks"], 2);
 }
 
@@ -275,7 +278,10 @@ async fn a_redelivered_job_is_imported_once() {
     let source = app.download("song.flac", b"once");
     let request = import_request("job-1", &source, "A", "T");
     let first = app.import(&request).await.unwrap();
-    write_file(&source, b"a second copy at the same download path");
+    write_file(
+        &source,
+        &audio_bytes("flac", b"a second copy at the same download path"),
+    );
 
     let again = app.import(&request).await.unwrap();
 
@@ -283,7 +289,7 @@ async fn a_redelivered_job_is_imported_once() {
     assert_eq!(again.path, first.path);
     assert!(source.exists(), "nothing was moved the second time");
     assert_eq!(app.library_files(), ["A/Unknown Album/T.flac"]);
-    assert_eq!(fs::read(&first.path).unwrap(), b"once");
+    assert_eq!(body_of(&first.path), b"once");
 }
 
 #[tokio::test]
@@ -346,7 +352,8 @@ async fn stats_count_what_was_imported() {
     assert_eq!(stats["tracks"], 3);
     assert_eq!(stats["artists"], 2);
     assert_eq!(stats["albums"], 2);
-    assert_eq!(stats["total_bytes"], 9);
+    // The bodies' 9 bytes, two FLAC headers and one MP3 frame header.
+    assert_eq!(stats["total_bytes"], 9 + 2 * 42 + 4);
     let formats: BTreeMap<String, u64> = serde_json::from_value(stats["formats"].clone()).unwrap();
     assert_eq!(
         formats,
@@ -392,4 +399,51 @@ async fn a_path_with_a_line_break_is_refused_at_once_not_timed_out() {
     app.import(&import_request("job-2", &source, "A", "B"))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_the_claimed_audio_are_refused_and_nothing_is_filed() {
+    let app = spawn_app(DuplicatePolicy::Skip).await;
+    let random: Vec<u8> = (0..4096_u32)
+        .map(|index| (index.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let cases = [
+        app.download_raw("random.flac", &random),
+        app.download_raw("page.mp3", b"<html><body>502 Bad Gateway</body></html>"),
+        app.download_raw("actually-mp3.flac", &audio_bytes("mp3", b"frames")),
+        app.download_raw("empty.flac", b""),
+    ];
+
+    for (index, source) in cases.iter().enumerate() {
+        let request = import_request(&format!("job-{index}"), source, "A", "B");
+        let error = app.import(&request).await.unwrap_err();
+        assert_eq!(error_code(&error), 422, "{}: {error}", source.display());
+        assert!(source.exists(), "a refused download stays where it was");
+    }
+
+    assert!(app.library_files().is_empty());
+    assert_eq!(app.stats().await["tracks"], 0);
+}
+
+#[tokio::test]
+async fn a_second_instance_on_the_same_root_refuses_to_start_naming_root_and_lock_file() {
+    let app = spawn_app(DuplicatePolicy::Skip).await;
+
+    let error = soulspot_library::Application::build(app.settings.clone())
+        .await
+        .unwrap_err();
+
+    let message = std::iter::successors(
+        Some(&error as &(dyn std::error::Error + 'static)),
+        |error| error.source(),
+    )
+    .map(ToString::to_string)
+    .collect::<Vec<_>>()
+    .join(": ");
+    let lock_file = app.root.join(".soulspot").join("library.lock");
+    assert!(message.contains("another library instance"), "{message}");
+    assert!(message.contains(app.root.to_str().unwrap()), "{message}");
+    assert!(message.contains(lock_file.to_str().unwrap()), "{message}");
+    let stats = app.stats().await;
+    assert_eq!(stats["tracks"], 0, "the first instance still serves");
 }

@@ -58,7 +58,7 @@ async fn an_unknown_isrc_falls_back_to_the_title_and_artist_search() {
     .unwrap();
 
     let reply = enricher(&server, downloads.path())
-        .enrich(request(&file))
+        .enrich(request(&file), None)
         .await
         .unwrap();
 

@@ -171,6 +171,57 @@ impl TestApp {
         })
     }
 
+    /// Calls `enrich.metadata` with a caller that waits only `timeout`.
+    pub async fn enrich_within(
+        &self,
+        file: &FileRef,
+        track: Value,
+        timeout: Duration,
+    ) -> Result<Value, RequestError> {
+        let request = json!({"job_id": "job-1", "file": file, "track": track});
+        let subject = subjects::capability("metadata", "enrich.metadata");
+        soulspot_bus::request_json(
+            &self.client,
+            &subject,
+            &request,
+            &MessageContext::default(),
+            timeout,
+        )
+        .await
+    }
+
+    /// Waits until the module has answered an `enrich.metadata` request with `outcome`
+    /// (`ok`, `timeout`, ...), as its metrics report.
+    pub async fn wait_for_enrich_outcome(&self, outcome: &str) {
+        let url = format!("http://{}/metrics", self._module.address());
+        let wanted = format!("outcome=\"{outcome}\"");
+        let deadline = tokio::time::Instant::now() + REQUEST_TIMEOUT;
+        loop {
+            let metrics = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let answered = metrics.lines().any(|line| {
+                line.starts_with("soulspot_requests_total{")
+                    && line.contains("operation=\"enrich.metadata\"")
+                    && line.contains(&wanted)
+            });
+            if answered {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no enrich.metadata answer with outcome {outcome}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn health(&self) -> HealthReport {
         soulspot_bus::request_json(
             &self.client,

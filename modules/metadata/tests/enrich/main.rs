@@ -215,3 +215,64 @@ async fn health_is_active_and_degrades_with_the_last_musicbrainz_error() {
         .unwrap();
     assert!(downloads.ok);
 }
+
+/// A MusicBrainz that finds nothing, and takes `delay` to say so.
+async fn slow_musicbrainz(delay: std::time::Duration) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path};
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("GET"))
+        .and(path("/ws/2/recording"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(json!({"created": "2024-01-01T00:00:00Z", "count": 0, "offset": 0, "recordings": []}))
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_caller_that_gave_up_never_finds_its_file_rewritten_later() {
+    let musicbrainz = slow_musicbrainz(std::time::Duration::from_millis(1_500)).await;
+    let app = spawn_app_with(|settings| {
+        settings.musicbrainz.url = musicbrainz.uri();
+        settings.coverart.embed_cover = false;
+    })
+    .await;
+    let file = app.download("vinyl_vault", VAULT_GLASS).await;
+    let before = std::fs::read(&file.path).unwrap();
+    // A title the file does not carry: enrichment rewrites its tags whenever it may.
+    let track = json!({"title": "Glass Harbour (Late Edit)", "artist": "Aurora Lane"});
+
+    let error = app
+        .enrich_within(&file, track.clone(), std::time::Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.kind(),
+        soulspot_contracts::ErrorKind::Timeout,
+        "{error}"
+    );
+    app.wait_for_enrich_outcome("timeout").await;
+
+    assert_eq!(
+        std::fs::read(&file.path).unwrap(),
+        before,
+        "the file was rewritten after its caller gave up"
+    );
+    let folder = std::path::Path::new(&file.path).parent().unwrap();
+    assert_eq!(
+        std::fs::read_dir(folder).unwrap().count(),
+        1,
+        "no temporary copy is left"
+    );
+
+    // The same request, waited for, does rewrite it: the refusal above was the deadline's.
+    let reply = app
+        .enrich_within(&file, track, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(reply["tags_written"], true);
+    assert_ne!(std::fs::read(&file.path).unwrap(), before);
+}

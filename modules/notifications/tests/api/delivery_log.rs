@@ -1,6 +1,7 @@
 //! The delivery log's claims against a real nats-server: one holder per (job, channel), a
 //! released pair claimable again, a delivered one never, and a lapsed claim taken over.
 
+use soulspot_bus::Durability;
 use soulspot_notifications::dedup::{Claim, DeliveryLog};
 use soulspot_notifications::settings::DedupSettings;
 
@@ -11,7 +12,7 @@ async fn log_with(app: &crate::helpers::TestApp, claim_timeout_ms: u64) -> Deliv
         claim_timeout_ms,
         ..DedupSettings::default()
     };
-    DeliveryLog::open(app.client().await, &settings)
+    DeliveryLog::open(app.client().await, &settings, Durability::default())
         .await
         .unwrap()
 }
@@ -65,5 +66,29 @@ async fn a_claim_older_than_the_timeout_is_taken_over_once() {
     assert!(matches!(
         lapsing.claim("job-2", "hook").await.unwrap(),
         Claim::Delivered
+    ));
+}
+
+#[tokio::test]
+async fn the_delivery_log_keeps_three_replicas_on_a_cluster() {
+    let cluster = soulspot_bus::testing::NatsCluster::start_with_accounts().unwrap();
+    let nats = cluster.settings_for("notifications");
+    let client = soulspot_bus::connect(&nats, "notifications").await.unwrap();
+    let settings = DedupSettings::default();
+
+    let log = DeliveryLog::open(client.clone(), &settings, nats.durability())
+        .await
+        .unwrap();
+
+    let jetstream = async_nats::jetstream::new(client);
+    let stream = jetstream
+        .get_stream(format!("KV_{}", settings.bucket))
+        .await
+        .unwrap();
+    let info = stream.get_info().await.unwrap();
+    assert_eq!(info.config.num_replicas, 3);
+    assert!(matches!(
+        log.claim("job-1", "hook").await.unwrap(),
+        Claim::Held(_)
     ));
 }

@@ -59,7 +59,12 @@ impl Pipeline {
         settings: PipelineSettings,
     ) -> Result<Self, PipelineError> {
         let spec = Arc::new(PipelineSpec::load(&settings.spec_path)?);
-        let store = JobStore::open(events.client().clone(), settings.retention()).await?;
+        let store = JobStore::open(
+            events.client().clone(),
+            events.durability(),
+            settings.retention(),
+        )
+        .await?;
         let (outcomes, failures) = outcomes::follow_downloads(&events, store.clone()).await?;
         let consumer = store
             .queue_consumer(settings.max_concurrent_jobs, settings.ack_wait())

@@ -9,7 +9,6 @@
 use std::time::Duration;
 
 use async_nats::HeaderMap;
-use async_nats::header::NATS_MESSAGE_ID;
 use async_nats::jetstream::consumer::pull::Config as PullConfig;
 use async_nats::jetstream::consumer::{AckPolicy, PullConsumer};
 use async_nats::jetstream::kv::{
@@ -19,6 +18,9 @@ use async_nats::jetstream::stream::{Config as StreamConfig, RetentionPolicy, Sto
 use async_nats::jetstream::{self, Context};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
+use soulspot_bus::Durability;
+use soulspot_bus::jetstream_write::{kv, publish_acked};
+use soulspot_common::RetryPolicy;
 use soulspot_contracts::FileRef;
 
 use super::job::Job;
@@ -84,6 +86,7 @@ impl DownloadOutcome {
 #[derive(Clone)]
 pub struct JobStore {
     jetstream: Context,
+    write_retry: RetryPolicy,
     jobs: Store,
     downloads: Store,
     playlists: Store,
@@ -96,15 +99,21 @@ impl std::fmt::Debug for JobStore {
 }
 
 impl JobStore {
-    /// Opens (creating when needed) the buckets and the work queue, all on file storage.
-    /// Jobs, outcomes and playlist records are kept for `retention` after their last write.
-    pub async fn open(client: async_nats::Client, retention: Duration) -> Result<Self, StoreError> {
+    /// Opens (creating when needed) the buckets and the work queue, all on file storage with
+    /// `durability.replicas` copies. Jobs, outcomes and playlist records are kept for
+    /// `retention` after their last write; writes are retried as `durability` says.
+    pub async fn open(
+        client: async_nats::Client,
+        durability: Durability,
+        retention: Duration,
+    ) -> Result<Self, StoreError> {
         let jetstream = jetstream::new(client);
         let bucket = |name: &str| KvConfig {
             bucket: name.to_owned(),
             history: 1,
             storage: StorageType::File,
             max_age: retention,
+            num_replicas: durability.replicas,
             ..Default::default()
         };
         let jobs = jetstream
@@ -125,12 +134,14 @@ impl JobStore {
                 subjects: vec![QUEUE_SUBJECT.to_owned()],
                 retention: RetentionPolicy::WorkQueue,
                 storage: StorageType::File,
+                num_replicas: durability.replicas,
                 ..Default::default()
             })
             .await
             .map_err(store_error)?;
         Ok(Self {
             jetstream,
+            write_retry: durability.write_retry,
             jobs,
             downloads,
             playlists,
@@ -145,21 +156,25 @@ impl JobStore {
             job_id: job.id.clone(),
         };
         let written = if job.revision == 0 {
-            self.jobs
-                .create(&job.id, body.clone().into())
+            kv::create(&self.jobs, &job.id, body.clone().into(), &self.write_retry)
                 .await
                 .map_err(|error| match error.kind() {
                     CreateErrorKind::AlreadyExists => conflict(),
                     _ => store_error(error),
                 })
         } else {
-            self.jobs
-                .update(&job.id, body.clone().into(), job.revision)
-                .await
-                .map_err(|error| match error.kind() {
-                    UpdateErrorKind::WrongLastRevision => conflict(),
-                    _ => store_error(error),
-                })
+            kv::update(
+                &self.jobs,
+                &job.id,
+                body.clone().into(),
+                job.revision,
+                &self.write_retry,
+            )
+            .await
+            .map_err(|error| match error.kind() {
+                UpdateErrorKind::WrongLastRevision => conflict(),
+                _ => store_error(error),
+            })
         };
         job.revision = written?;
         let subject = job_updates_subject(&job.id);
@@ -192,14 +207,16 @@ impl JobStore {
 
     /// Puts a job on the work queue; a second enqueue of the same job id is dropped.
     pub async fn enqueue(&self, job_id: &str) -> Result<(), StoreError> {
-        let mut headers = HeaderMap::new();
-        headers.insert(NATS_MESSAGE_ID, job_id);
-        self.jetstream
-            .publish_with_headers(QUEUE_SUBJECT, headers, job_id.to_owned().into())
-            .await
-            .map_err(store_error)?
-            .await
-            .map_err(store_error)?;
+        publish_acked(
+            &self.jetstream,
+            QUEUE_SUBJECT,
+            job_id,
+            HeaderMap::new(),
+            job_id.to_owned().into(),
+            &self.write_retry,
+        )
+        .await
+        .map_err(store_error)?;
         Ok(())
     }
 
@@ -231,10 +248,14 @@ impl JobStore {
 
     pub async fn save_playlist(&self, record: &super::PlaylistRecord) -> Result<(), StoreError> {
         let body = serde_json::to_vec(record).map_err(store_error)?;
-        self.playlists
-            .put(&record.playlist_id, body.into())
-            .await
-            .map_err(store_error)?;
+        kv::put(
+            &self.playlists,
+            &record.playlist_id,
+            body.into(),
+            &self.write_retry,
+        )
+        .await
+        .map_err(store_error)?;
         Ok(())
     }
 
@@ -254,8 +275,7 @@ impl JobStore {
         outcome: &DownloadOutcome,
     ) -> Result<(), StoreError> {
         let body = serde_json::to_vec(outcome).map_err(store_error)?;
-        self.downloads
-            .put(job_id, body.into())
+        kv::put(&self.downloads, job_id, body.into(), &self.write_retry)
             .await
             .map_err(store_error)?;
         Ok(())

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use soulspot_bus::{EventBus, EventPublisher, EventStoreSettings, MessageContext};
+use soulspot_bus::{Durability, EventBus, EventPublisher, EventStoreSettings, MessageContext};
 use soulspot_runtime::{CallContext, Capability, ModuleBuilder, RunningModule, ServiceError};
 use tokio::sync::watch;
 
@@ -137,6 +137,7 @@ pub async fn start_downloader(
         app.nats_client().await,
         "soulseek",
         &EventStoreSettings::default(),
+        Durability::default(),
     )
     .await
     .unwrap();

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use soulspot_bus::testing::NatsServer;
-use soulspot_bus::{EventBus, EventStoreSettings, NatsSettings};
+use soulspot_bus::{Durability, EventBus, EventStoreSettings, NatsSettings};
 use soulspot_common::RetryPolicy;
 use soulspot_router::settings::RoutingSettings;
 use soulspot_router::{Application, RouterSettings};
@@ -57,8 +57,30 @@ pub async fn spawn_app() -> TestApp {
 /// A router whose settings `configure` adjusts first.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut RouterSettings)) -> TestApp {
     let nats = NatsServer::start().unwrap();
-    let mut settings = RouterSettings::default();
+    let mut settings = test_settings();
     settings.service.nats.url = nats.url();
+    configure(&mut settings);
+    let (address, api_key) = start_router(settings).await;
+    TestApp {
+        nats,
+        address,
+        http: keyed_client(&api_key),
+        api_key,
+    }
+}
+
+/// Starts a router with `settings` until the test ends; its address and API key.
+pub async fn start_router(settings: RouterSettings) -> (SocketAddr, String) {
+    let application = Application::build(settings).await.unwrap();
+    let address = application.address();
+    let api_key = application.api_key().expose().to_owned();
+    tokio::spawn(application.run_until_stopped(std::future::pending()));
+    (address, api_key)
+}
+
+/// The test routers' settings: quick health polls, short deadlines and retries, a known key.
+pub fn test_settings() -> RouterSettings {
+    let mut settings = RouterSettings::default();
     settings.service.http.bind = "127.0.0.1:0".to_owned();
     settings.api.max_body_bytes = 8 * 1024;
     settings.api.api_key = soulspot_runtime::Secret::new(TEST_API_KEY);
@@ -83,17 +105,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut RouterSettings)) -> Test
             jitter_percent: 0,
         },
     };
-    configure(&mut settings);
-    let application = Application::build(settings).await.unwrap();
-    let address = application.address();
-    let api_key = application.api_key().expose().to_owned();
-    tokio::spawn(application.run_until_stopped(std::future::pending()));
-    TestApp {
-        nats,
-        address,
-        http: keyed_client(&api_key),
-        api_key,
-    }
+    settings
 }
 
 /// How a test provider answers `search.track`.
@@ -147,6 +159,7 @@ impl TestApp {
             self.nats_client().await,
             "soulseek",
             &EventStoreSettings::default(),
+            Durability::default(),
         )
         .await
         .unwrap()

@@ -173,6 +173,11 @@ fn candidate(
     }
 }
 
+/// Nothing observed of anyone.
+fn unknown_peers(_: &str) -> PeerStanding {
+    PeerStanding::default()
+}
+
 fn usernames(candidates: &[Candidate]) -> Vec<&str> {
     candidates.iter().map(|c| c.username.as_str()).collect()
 }
@@ -188,7 +193,7 @@ fn orders_by_format_then_bitrate_then_slot_speed_and_queue() {
         candidate("flac_fast_queued", "flac", None, true, 5, 7),
         candidate("wav", "wav", None, true, 99, 0),
     ];
-    order(&mut list, &criteria(), &HashSet::new());
+    order(&mut list, &criteria(), &unknown_peers);
     assert_eq!(
         usernames(&list),
         [
@@ -209,9 +214,58 @@ fn users_who_failed_rank_last() {
         candidate("failed", "flac", None, true, 9, 0),
         candidate("fine", "mp3", Some(128), false, 1, 50),
     ];
-    let failed = HashSet::from(["failed".to_owned()]);
-    order(&mut list, &criteria(), &failed);
+    let standing = |username: &str| PeerStanding {
+        downranked: username == "failed",
+        ..PeerStanding::default()
+    };
+    order(&mut list, &criteria(), &standing);
     assert_eq!(usernames(&list), ["fine", "failed"]);
+}
+
+#[test]
+fn an_observed_speed_outranks_a_claimed_one() {
+    let mut list = vec![
+        candidate("claims_fast", "flac", None, true, 50_000_000, 0),
+        candidate("proved_fast", "flac", None, true, 100_000, 0),
+    ];
+    let standing = |username: &str| PeerStanding {
+        observed_speed: match username {
+            "claims_fast" => Some(900),
+            _ => Some(2_000_000),
+        },
+        ..PeerStanding::default()
+    };
+    order(&mut list, &criteria(), &standing);
+    assert_eq!(usernames(&list), ["proved_fast", "claims_fast"]);
+}
+
+#[test]
+fn a_bitrate_the_format_cannot_carry_counts_as_none() {
+    let mut list = vec![
+        candidate("liar", "flac", Some(900_000), true, 9, 0),
+        candidate("honest", "flac", Some(1_411), true, 9, 0),
+        candidate("mp3_liar", "mp3", Some(3_200), true, 9, 0),
+        candidate("mp3_honest", "mp3", Some(128), true, 9, 0),
+    ];
+    order(&mut list, &criteria(), &unknown_peers);
+    assert_eq!(
+        usernames(&list),
+        ["honest", "liar", "mp3_honest", "mp3_liar"]
+    );
+}
+
+#[test]
+fn ignored_peers_are_no_candidates() {
+    let responses = vec![
+        response("pete", vec![file(GOOD, Some(214))]),
+        response("vinyl_vault", vec![file(GOOD, Some(214))]),
+    ];
+    let standing = |username: &str| PeerStanding {
+        ignored: username == "pete",
+        ..PeerStanding::default()
+    };
+    let ranked = candidates(&glass_harbour(), &criteria(), &responses, &standing);
+    assert_eq!(usernames(&ranked), ["vinyl_vault"]);
 }
 
 #[test]
@@ -246,7 +300,7 @@ fn candidates_keep_only_acceptable_files_best_first() {
             )],
         ),
     ];
-    let ranked = candidates(&glass_harbour(), &criteria(), &responses, &HashSet::new());
+    let ranked = candidates(&glass_harbour(), &criteria(), &responses, &unknown_peers);
     assert_eq!(usernames(&ranked), ["vinyl_vault", "mp3_mike"]);
     assert_eq!(ranked[0].filename, GOOD);
     assert_eq!(ranked[0].format, "flac");

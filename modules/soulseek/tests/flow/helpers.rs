@@ -10,7 +10,7 @@ use soulspot_bus::{MessageContext, RequestError, request_json};
 use soulspot_contracts::operations::DOWNLOAD_TRACK;
 use soulspot_contracts::{EventEnvelope, HealthReport, subjects};
 use soulspot_runtime::{Secret, Validate};
-use soulspot_sandbox::{Sandbox, SandboxConfig};
+use soulspot_sandbox::{Catalog, Sandbox, SandboxConfig};
 use soulspot_soulseek::{Application, DownloadTrackReply, MODULE, SoulseekSettings};
 use tempfile::TempDir;
 
@@ -35,8 +35,18 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like `spawn_app`, with the module's settings adjusted by `adjust`.
 pub async fn spawn_with(adjust: impl FnOnce(&mut SoulseekSettings)) -> TestApp {
+    spawn_custom(adjust, |_| {}).await
+}
+
+/// Like `spawn_with`, with the sandbox's catalog adjusted by `catalog` too.
+pub async fn spawn_custom(
+    adjust: impl FnOnce(&mut SoulseekSettings),
+    catalog: impl FnOnce(&mut Catalog),
+) -> TestApp {
     let scratch = tempfile::tempdir().unwrap();
-    let sandbox = start_sandbox(&scratch, 0).await;
+    let mut config = sandbox_config(&scratch, 0);
+    catalog(&mut config.catalog);
+    let sandbox = Sandbox::start(config).await.unwrap();
     let nats = NatsServer::start().unwrap();
     let mut settings = SoulseekSettings::default();
     settings.service.nats.url = nats.url();
@@ -72,12 +82,39 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut SoulseekSettings)) -> TestApp {
 /// A sandbox with transfers of 300 ms in 6 steps (so progress is visible), writing into
 /// `scratch/downloads`, its slskd on `slskd_port` (0: any free port).
 pub async fn start_sandbox(scratch: &TempDir, slskd_port: u16) -> Sandbox {
+    Sandbox::start(sandbox_config(scratch, slskd_port))
+        .await
+        .unwrap()
+}
+
+fn sandbox_config(scratch: &TempDir, slskd_port: u16) -> SandboxConfig {
     let mut config = SandboxConfig::fast(scratch.path().join("downloads")).unwrap();
     config.audio_duration = Duration::from_millis(1500);
     config.timing.transfer_duration = Duration::from_millis(300);
     config.timing.progress_steps = 6;
     config.ports.slskd = slskd_port;
-    Sandbox::start(config).await.unwrap()
+    config
+}
+
+/// The usernames with a transfer in the sandbox slskd's list (cancelled ones are removed).
+pub async fn users_with_transfers(app: &TestApp) -> Vec<String> {
+    let url = format!("{}/api/v0/transfers/downloads", app.sandbox.urls().slskd);
+    let listing: Value = reqwest::Client::new()
+        .get(url)
+        .header("X-API-Key", app.sandbox.slskd_api_key())
+        .timeout(TIMEOUT)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|user| user["username"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// A catalog track as a `download.track` request would carry it.
@@ -124,12 +161,14 @@ impl TestApp {
         self.events_until_all_done(&[download_id]).await
     }
 
-    /// Every event of these downloads, in publish order, until each has finished.
+    /// Every event of these downloads, in publish order, until each has finished (within
+    /// `TIMEOUT` in all: progress events of a download that never ends do not extend it).
     pub async fn events_until_all_done(&mut self, download_ids: &[&str]) -> Vec<EventEnvelope> {
         let mut seen: Vec<EventEnvelope> = Vec::new();
         let mut unfinished = download_ids.len();
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
         while unfinished > 0 {
-            let message = tokio::time::timeout(TIMEOUT, self.events.next())
+            let message = tokio::time::timeout_at(deadline, self.events.next())
                 .await
                 .expect("no terminal event in time")
                 .expect("event subscription closed");

@@ -3,7 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod files_and_searches;
 mod helpers;
+mod hostile_peers;
 
 use sha2::{Digest, Sha256};
 use soulspot_bus::RequestError;
