@@ -24,10 +24,13 @@ VARIANTS = [
 
 
 def validate_configs():
+    example = stack.read_env(os.path.join(stack.ROOT, "deploy", "compose", ".env.example"))
     for command in stack.compose_commands():
         for profiles, files in VARIANTS:
-            Compose(command, PROJECT, files, profiles, {}).run("config", "-q")
-            log(f"valid: {' '.join(command)} {' '.join(files)} {' '.join('--profile ' + p for p in profiles)}")
+            for name, variables in (("no env file", {}), (".env.example", example)):
+                Compose(command, PROJECT, files, profiles, variables).run("config", "-q")
+                log(f"valid ({name}): {' '.join(command)} {' '.join(files)} "
+                    f"{' '.join('--profile ' + p for p in profiles)}")
 
 
 def test():

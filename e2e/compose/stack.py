@@ -64,6 +64,11 @@ def images_env():
     path = os.path.join(ROOT, ".tools", "images.env")
     if not os.path.exists(path):
         raise Failure("no .tools/images.env: run 'make images' first")
+    return read_env(path)
+
+
+def read_env(path):
+    """The `KEY=value` lines of an env file."""
     values = {}
     with open(path, encoding="utf-8") as source:
         for line in source:
