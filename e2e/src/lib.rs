@@ -46,6 +46,8 @@ pub struct StackOptions {
     pub max_concurrent_jobs: usize,
     /// The sandbox's catalog; the shipped one when `None`.
     pub catalog: Option<soulspot_sandbox::Catalog>,
+    /// The library module's `[limits] max_request_bytes`; its default when `None`.
+    pub library_max_request_bytes: Option<usize>,
 }
 
 impl Default for StackOptions {
@@ -56,6 +58,7 @@ impl Default for StackOptions {
             webhook_url: None,
             max_concurrent_jobs: 32,
             catalog: None,
+            library_max_request_bytes: None,
         }
     }
 }
@@ -170,6 +173,9 @@ impl Stack {
                     settings.library.root = folders.path().join("library");
                     settings.library.downloads_dir = downloads.clone();
                     settings.library.index_path = folders.path().join("library.db");
+                    if let Some(limit) = options.library_max_request_bytes {
+                        settings.service.limits.max_request_bytes = limit;
+                    }
                     serve::<soulspot_library::LibraryModule>(settings, &stop, &nats).await?;
                 }
                 Module::Notifications => {

@@ -1,21 +1,21 @@
 //! Playlist sync: fetch a playlist's tracks, skip those the library already holds or that a
 //! job is already fetching, and queue a job for each of the rest.
 
-use std::collections::{BTreeMap, HashMap};
+mod contains;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use soulspot_bus::MessageContext;
 use soulspot_contracts::TrackRef;
-use soulspot_contracts::operations::{LIBRARY_CONTAINS, PLAYLIST_TRACKS};
+use soulspot_contracts::operations::PLAYLIST_TRACKS;
 use time::OffsetDateTime;
 
-use super::job::{JobRequest, JobState};
+use super::job::JobRequest;
+use super::store::Claim;
 use super::{Pipeline, StoreError};
 use crate::route::RouteError;
-
-/// `library.contains` takes at most this many tracks per request (its contract's `maxItems`).
-const CONTAINS_BATCH: usize = 1_000;
 
 /// What the router remembers of one playlist: each track and the job fetching it, if any.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,7 +96,12 @@ fn track_key(track: &TrackRef) -> String {
 }
 
 impl Pipeline {
+    /// Fetches the playlist, asks the library which tracks it holds (in batches that fit the
+    /// module's request limit), and queues a job for each other track unless one is claimed
+    /// already: each (playlist, track) is claimed once, so concurrent or interrupted syncs
+    /// queue each track once.
     pub async fn sync_playlist(&self, playlist: &str) -> Result<SyncReport, SyncError> {
+        let began = OffsetDateTime::now_utc();
         let context = MessageContext::new_root(None);
         let reply = self
             .router
@@ -107,7 +112,6 @@ impl Pipeline {
         let tracks: Vec<TrackRef> = serde_json::from_value(reply["tracks"].clone())
             .map_err(|error| SyncError::Reply(error.to_string()))?;
         let present = self.library_holds(&tracks, &context).await?;
-        let previous = self.previous_jobs(&playlist_id).await?;
 
         let mut entries = Vec::with_capacity(tracks.len());
         let mut report = SyncReport {
@@ -119,21 +123,36 @@ impl Pipeline {
             enqueued: Vec::new(),
         };
         for (track, in_library) in tracks.into_iter().zip(present) {
-            let mut job_id = previous.get(&track_key(&track)).cloned().flatten();
+            let mut job_id = None;
             if in_library {
                 report.in_library += 1;
-            } else if job_id.is_some() {
-                report.already_queued += 1;
+                // The job that fetched it, if one did, stays on the record.
+                job_id = self
+                    .store
+                    .claimed_job(&playlist_id, &track_key(&track))
+                    .await?;
             } else {
-                let request = JobRequest {
-                    track: Some(track.clone()),
-                    query: None,
-                    source: "spotify".to_owned(),
-                    source_ref: Some(playlist_id.clone()),
-                };
-                let job = self.submit(request).await?;
-                report.enqueued.push(job.id.clone());
-                job_id = Some(job.id);
+                let claim = self
+                    .store
+                    .claim_track(&playlist_id, &track_key(&track), began)
+                    .await?;
+                match claim {
+                    Claim::Existing(existing) => {
+                        report.already_queued += 1;
+                        job_id = Some(existing);
+                    }
+                    Claim::New(claimed) => {
+                        let request = JobRequest {
+                            track: Some(track.clone()),
+                            query: None,
+                            source: "spotify".to_owned(),
+                            source_ref: Some(playlist_id.clone()),
+                        };
+                        let job = self.submit_as(claimed, request).await?;
+                        report.enqueued.push(job.id.clone());
+                        job_id = Some(job.id);
+                    }
+                }
             }
             entries.push(PlaylistEntry {
                 track,
@@ -194,71 +213,5 @@ impl Pipeline {
             states: counts,
             tracks,
         }))
-    }
-
-    /// Which tracks the library holds; all `false` (with a warning) when no library answers,
-    /// so the sync still queues what it must.
-    async fn library_holds(
-        &self,
-        tracks: &[TrackRef],
-        context: &MessageContext,
-    ) -> Result<Vec<bool>, SyncError> {
-        let mut present = Vec::with_capacity(tracks.len());
-        for batch in tracks.chunks(CONTAINS_BATCH) {
-            match self
-                .router
-                .route(LIBRARY_CONTAINS, &json!({"tracks": batch}), context)
-                .await
-            {
-                Ok(reply) => {
-                    let answers: Vec<bool> = serde_json::from_value(reply["present"].clone())
-                        .map_err(|error| SyncError::Reply(error.to_string()))?;
-                    if answers.len() != batch.len() {
-                        return Err(SyncError::Reply(format!(
-                            "library answered {} of {} tracks",
-                            answers.len(),
-                            batch.len()
-                        )));
-                    }
-                    present.extend(answers);
-                }
-                Err(RouteError::ModuleNotAvailable { .. }) => {
-                    tracing::warn!(
-                        module = "library",
-                        operation = LIBRARY_CONTAINS,
-                        status = "inactive",
-                        impact = "tracks already in the library may be downloaded again",
-                        action = "start the library module",
-                        "library not consulted"
-                    );
-                    present.extend(std::iter::repeat_n(false, batch.len()));
-                }
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Ok(present)
-    }
-
-    /// Track → job of the previous sync, for jobs that did not fail (those are tried again).
-    async fn previous_jobs(
-        &self,
-        playlist_id: &str,
-    ) -> Result<HashMap<String, Option<String>>, StoreError> {
-        let Some(record) = self.store.load_playlist(playlist_id).await? else {
-            return Ok(HashMap::new());
-        };
-        let mut jobs = HashMap::new();
-        for entry in record.tracks {
-            let Some(job_id) = entry.job_id else { continue };
-            let failed = self
-                .store
-                .load(&job_id)
-                .await?
-                .is_none_or(|job| job.state == JobState::Failed);
-            if !failed {
-                jobs.insert(track_key(&entry.track), Some(job_id));
-            }
-        }
-        Ok(jobs)
     }
 }

@@ -31,6 +31,10 @@ pub struct PipelineSettings {
     pub resume_delay_ms: u64,
     /// How long a job's record is kept after its last change.
     pub retention_days: u64,
+    /// The largest `library.contains` request a playlist sync sends, in encoded bytes: at most
+    /// the library's `[limits] max_request_bytes` (a batch the library still refuses as too
+    /// large is halved).
+    pub contains_batch_bytes: usize,
 }
 
 impl Default for PipelineSettings {
@@ -53,6 +57,7 @@ impl Default for PipelineSettings {
             step_retry: backoff,
             resume_delay_ms: 2_000,
             retention_days: 30,
+            contains_batch_bytes: 192 * 1024,
         }
     }
 }

@@ -57,6 +57,22 @@ pub async fn spawn_app() -> TestApp {
 /// A router whose settings `configure` adjusts first.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut RouterSettings)) -> TestApp {
     let nats = NatsServer::start().unwrap();
+    let mut settings = test_settings(&nats);
+    configure(&mut settings);
+    let application = Application::build(settings).await.unwrap();
+    let address = application.address();
+    let api_key = application.api_key().expose().to_owned();
+    tokio::spawn(application.run_until_stopped(std::future::pending()));
+    TestApp {
+        nats,
+        address,
+        http: keyed_client(&api_key),
+        api_key,
+    }
+}
+
+/// The settings of the test routers on `nats`: a random port, `TEST_API_KEY`, short timeouts.
+pub fn test_settings(nats: &NatsServer) -> RouterSettings {
     let mut settings = RouterSettings::default();
     settings.service.nats.url = nats.url();
     settings.service.http.bind = "127.0.0.1:0".to_owned();
@@ -83,17 +99,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut RouterSettings)) -> Test
             jitter_percent: 0,
         },
     };
-    configure(&mut settings);
-    let application = Application::build(settings).await.unwrap();
-    let address = application.address();
-    let api_key = application.api_key().expose().to_owned();
-    tokio::spawn(application.run_until_stopped(std::future::pending()));
-    TestApp {
-        nats,
-        address,
-        http: keyed_client(&api_key),
-        api_key,
-    }
+    settings
 }
 
 /// How a test provider answers `search.track`.

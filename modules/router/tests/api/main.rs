@@ -9,7 +9,9 @@ mod helpers;
 mod openapi;
 mod pipeline;
 mod resilience;
+mod resume;
 mod security;
+mod streams;
 mod takeover;
 
 use std::time::Duration;
