@@ -48,6 +48,9 @@ pub struct StackOptions {
     pub catalog: Option<soulspot_sandbox::Catalog>,
     /// The library module's `[limits] max_request_bytes`; its default when `None`.
     pub library_max_request_bytes: Option<usize>,
+    /// The spotify module's `call_budget_ms` (a long playlist is many pages); its default
+    /// when `None`.
+    pub spotify_call_budget_ms: Option<u64>,
 }
 
 impl Default for StackOptions {
@@ -59,6 +62,7 @@ impl Default for StackOptions {
             max_concurrent_jobs: 32,
             catalog: None,
             library_max_request_bytes: None,
+            spotify_call_budget_ms: None,
         }
     }
 }
@@ -130,6 +134,9 @@ impl Stack {
                     settings.spotify.api_url = sandbox.urls().spotify_api.clone();
                     settings.spotify.client_id = "sandbox-client-id".to_owned();
                     settings.spotify.client_secret = Secret::new("sandbox-client-secret");
+                    if let Some(budget) = options.spotify_call_budget_ms {
+                        settings.spotify.call_budget_ms = budget;
+                    }
                     serve::<soulspot_spotify::SpotifyModule>(settings, &stop, &nats).await?;
                 }
                 Module::Soulseek => {

@@ -39,6 +39,8 @@ pub struct Pipeline {
     router: Arc<Router>,
     /// `[pipeline] contains_batch_bytes`.
     contains_batch_bytes: usize,
+    /// `[pipeline] playlist_timeout_ms`.
+    playlist_timeout: std::time::Duration,
     _worker: JoinHandle<()>,
     _outcomes: soulspot_bus::Subscription,
     _failures: soulspot_bus::Subscription,
@@ -67,12 +69,14 @@ impl Pipeline {
             .queue_consumer(settings.max_concurrent_jobs, settings.ack_wait())
             .await?;
         let contains_batch_bytes = settings.contains_batch_bytes;
+        let playlist_timeout = settings.playlist_timeout();
         let worker = worker::Worker::new(store.clone(), router.clone(), events, spec, settings);
         let worker = tokio::spawn(worker.run(consumer));
         Ok(Self {
             store,
             router,
             contains_batch_bytes,
+            playlist_timeout,
             _worker: worker,
             _outcomes: outcomes,
             _failures: failures,

@@ -5,6 +5,7 @@ mod contains;
 
 use std::collections::BTreeMap;
 
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use soulspot_bus::MessageContext;
@@ -15,7 +16,17 @@ use time::OffsetDateTime;
 use super::job::JobRequest;
 use super::store::Claim;
 use super::{Pipeline, StoreError};
-use crate::route::RouteError;
+use crate::route::{CallPolicy, RouteError};
+
+/// Tracks of a sync claimed and submitted at once.
+const TRACKS_IN_FLIGHT: usize = 16;
+
+/// How one track of a sync was settled.
+enum Claimed {
+    InLibrary,
+    Existing,
+    New(String),
+}
 
 /// What the router remembers of one playlist: each track and the job fetching it, if any.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,9 +114,19 @@ impl Pipeline {
     pub async fn sync_playlist(&self, playlist: &str) -> Result<SyncReport, SyncError> {
         let began = OffsetDateTime::now_utc();
         let context = MessageContext::new_root(None);
+        // A long playlist comes in many pages: its fetch has a deadline of its own.
+        let call = CallPolicy {
+            timeout: self.playlist_timeout,
+            ..self.router.default_call()
+        };
         let reply = self
             .router
-            .route(PLAYLIST_TRACKS, &json!({"playlist": playlist}), &context)
+            .route_with(
+                PLAYLIST_TRACKS,
+                &json!({"playlist": playlist}),
+                &context,
+                &call,
+            )
             .await?;
         let playlist_id = reply["playlist_id"].as_str().unwrap_or(playlist).to_owned();
         let name = reply["name"].as_str().map(str::to_owned);
@@ -113,7 +134,6 @@ impl Pipeline {
             .map_err(|error| SyncError::Reply(error.to_string()))?;
         let present = self.library_holds(&tracks, &context).await?;
 
-        let mut entries = Vec::with_capacity(tracks.len());
         let mut report = SyncReport {
             playlist_id: playlist_id.clone(),
             name: name.clone(),
@@ -122,43 +142,19 @@ impl Pipeline {
             already_queued: 0,
             enqueued: Vec::new(),
         };
-        for (track, in_library) in tracks.into_iter().zip(present) {
-            let mut job_id = None;
-            if in_library {
-                report.in_library += 1;
-                // The job that fetched it, if one did, stays on the record.
-                job_id = self
-                    .store
-                    .claimed_job(&playlist_id, &track_key(&track))
-                    .await?;
-            } else {
-                let claim = self
-                    .store
-                    .claim_track(&playlist_id, &track_key(&track), began)
-                    .await?;
-                match claim {
-                    Claim::Existing(existing) => {
-                        report.already_queued += 1;
-                        job_id = Some(existing);
-                    }
-                    Claim::New(claimed) => {
-                        let request = JobRequest {
-                            track: Some(track.clone()),
-                            query: None,
-                            source: "spotify".to_owned(),
-                            source_ref: Some(playlist_id.clone()),
-                        };
-                        let job = self.submit_as(claimed, request).await?;
-                        report.enqueued.push(job.id.clone());
-                        job_id = Some(job.id);
-                    }
-                }
+        let settled = futures::stream::iter(tracks.into_iter().zip(present))
+            .map(|(track, in_library)| self.settle_track(&playlist_id, track, in_library, began))
+            .buffered(TRACKS_IN_FLIGHT);
+        let settled: Vec<Result<(PlaylistEntry, Claimed), SyncError>> = settled.collect().await;
+        let mut entries = Vec::with_capacity(settled.len());
+        for settled in settled {
+            let (entry, claimed) = settled?;
+            match claimed {
+                Claimed::InLibrary => report.in_library += 1,
+                Claimed::Existing => report.already_queued += 1,
+                Claimed::New(job_id) => report.enqueued.push(job_id),
             }
-            entries.push(PlaylistEntry {
-                track,
-                in_library,
-                job_id,
-            });
+            entries.push(entry);
         }
         let record = PlaylistRecord {
             playlist_id,
@@ -176,6 +172,42 @@ impl Pipeline {
             "playlist synced"
         );
         Ok(report)
+    }
+
+    /// One track of a sync: in the library (with the job that fetched it, if one did),
+    /// claimed by a job already, or claimed now and its job submitted.
+    async fn settle_track(
+        &self,
+        playlist_id: &str,
+        track: TrackRef,
+        in_library: bool,
+        began: OffsetDateTime,
+    ) -> Result<(PlaylistEntry, Claimed), SyncError> {
+        let key = track_key(&track);
+        let (job_id, claimed) = if in_library {
+            let job_id = self.store.claimed_job(playlist_id, &key).await?;
+            (job_id, Claimed::InLibrary)
+        } else {
+            match self.store.claim_track(playlist_id, &key, began).await? {
+                Claim::Existing(job_id) => (Some(job_id), Claimed::Existing),
+                Claim::New(job_id) => {
+                    let request = JobRequest {
+                        track: Some(track.clone()),
+                        query: None,
+                        source: "spotify".to_owned(),
+                        source_ref: Some(playlist_id.to_owned()),
+                    };
+                    let job = self.submit_as(job_id, request).await?;
+                    (Some(job.id.clone()), Claimed::New(job.id))
+                }
+            }
+        };
+        let entry = PlaylistEntry {
+            track,
+            in_library,
+            job_id,
+        };
+        Ok((entry, claimed))
     }
 
     /// The playlist's record with the current state of each of its jobs.

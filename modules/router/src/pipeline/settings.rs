@@ -35,6 +35,9 @@ pub struct PipelineSettings {
     /// the library's `[limits] max_request_bytes` (a batch the library still refuses as too
     /// large is halved).
     pub contains_batch_bytes: usize,
+    /// Deadline of one try of fetching a playlist's tracks (`playlist.tracks`), which comes
+    /// in many pages when the playlist is long.
+    pub playlist_timeout_ms: u64,
 }
 
 impl Default for PipelineSettings {
@@ -58,6 +61,7 @@ impl Default for PipelineSettings {
             resume_delay_ms: 2_000,
             retention_days: 30,
             contains_batch_bytes: 192 * 1024,
+            playlist_timeout_ms: 60_000,
         }
     }
 }
@@ -77,6 +81,10 @@ impl PipelineSettings {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms.max(1))
+    }
+
+    pub fn playlist_timeout(&self) -> Duration {
+        Duration::from_millis(self.playlist_timeout_ms.max(1))
     }
 
     pub fn resume_delay(&self) -> Duration {

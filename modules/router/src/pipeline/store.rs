@@ -24,11 +24,11 @@ use soulspot_contracts::FileRef;
 
 use super::job::Job;
 
-mod claims;
 mod index;
 mod listing;
+mod playlists;
 
-pub use claims::Claim;
+pub use playlists::Claim;
 
 use index::{ALL, JobIndex};
 
@@ -260,25 +260,6 @@ impl JobStore {
             )
             .await
             .map_err(store_error)
-    }
-
-    pub async fn save_playlist(&self, record: &super::PlaylistRecord) -> Result<(), StoreError> {
-        let body = serde_json::to_vec(record).map_err(store_error)?;
-        self.playlists
-            .put(&record.playlist_id, body.into())
-            .await
-            .map_err(store_error)?;
-        Ok(())
-    }
-
-    pub async fn load_playlist(
-        &self,
-        playlist_id: &str,
-    ) -> Result<Option<super::PlaylistRecord>, StoreError> {
-        let Some(body) = self.playlists.get(playlist_id).await.map_err(store_error)? else {
-            return Ok(None);
-        };
-        serde_json::from_slice(&body).map(Some).map_err(store_error)
     }
 
     pub async fn record_download(

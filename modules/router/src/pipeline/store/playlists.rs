@@ -1,6 +1,11 @@
-//! Which job fetches each track of a playlist: one claim per (playlist, track) in the
-//! playlists bucket, created only when absent and replaced only over the revision read, so
-//! that two syncs at once — or a sync after one cut off part-way — queue each track once.
+//! The playlists bucket: each synced playlist's record, and which job fetches each of its
+//! tracks — one claim per (playlist, track), created only when absent and replaced only over
+//! the revision read, so that two syncs at once, or a sync after one cut off part-way, queue
+//! each track once.
+//!
+//! A record is stored as a head under the playlist id and its tracks in parts of
+//! `RECORD_PART_TRACKS` under `<id>.part.<n>`, so that a playlist of any size fits NATS's
+//! message size limit.
 
 use std::time::Duration;
 
@@ -8,8 +13,29 @@ use async_nats::jetstream::kv::{CreateErrorKind, Operation, UpdateErrorKind};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use serde::{Deserialize, Serialize};
+
 use super::{JobStore, StoreError, store_error};
+use crate::pipeline::PlaylistRecord;
 use crate::pipeline::job::JobState;
+use crate::pipeline::playlists::PlaylistEntry;
+
+/// Tracks per stored part of a playlist record (a few hundred bytes each).
+const RECORD_PART_TRACKS: usize = 500;
+
+/// The stored head of a record: the record with its tracks in `parts` parts (none in a
+/// record stored whole, as records were before parts).
+#[derive(Serialize, Deserialize)]
+struct RecordHead {
+    #[serde(flatten)]
+    record: PlaylistRecord,
+    #[serde(default)]
+    parts: usize,
+}
+
+fn part_key(playlist_id: &str, part: usize) -> String {
+    format!("{playlist_id}.part.{part}")
+}
 
 /// A claim younger than this whose job is not stored yet is taken to be in the middle of
 /// its submission by another sync, not left by a crash.
@@ -36,6 +62,53 @@ fn claim_key(playlist_id: &str, track_key: &str) -> String {
 }
 
 impl JobStore {
+    /// Stores the record's tracks part by part, then its head.
+    pub async fn save_playlist(&self, record: &PlaylistRecord) -> Result<(), StoreError> {
+        let parts: Vec<&[PlaylistEntry]> = record.tracks.chunks(RECORD_PART_TRACKS).collect();
+        for (number, part) in parts.iter().enumerate() {
+            let body = serde_json::to_vec(part).map_err(store_error)?;
+            self.playlists
+                .put(part_key(&record.playlist_id, number), body.into())
+                .await
+                .map_err(store_error)?;
+        }
+        let head = RecordHead {
+            record: PlaylistRecord {
+                tracks: Vec::new(),
+                ..record.clone()
+            },
+            parts: parts.len(),
+        };
+        let body = serde_json::to_vec(&head).map_err(store_error)?;
+        self.playlists
+            .put(&record.playlist_id, body.into())
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    pub async fn load_playlist(
+        &self,
+        playlist_id: &str,
+    ) -> Result<Option<PlaylistRecord>, StoreError> {
+        let Some(body) = self.playlists.get(playlist_id).await.map_err(store_error)? else {
+            return Ok(None);
+        };
+        let head: RecordHead = serde_json::from_slice(&body).map_err(store_error)?;
+        let mut record = head.record;
+        for number in 0..head.parts {
+            let key = part_key(playlist_id, number);
+            let Some(body) = self.playlists.get(&key).await.map_err(store_error)? else {
+                return Err(StoreError::Unavailable(format!(
+                    "playlist part {key} is missing"
+                )));
+            };
+            let part: Vec<PlaylistEntry> = serde_json::from_slice(&body).map_err(store_error)?;
+            record.tracks.extend(part);
+        }
+        Ok(Some(record))
+    }
+
     /// The job that claimed `track_key` of `playlist_id`, if one did.
     pub async fn claimed_job(
         &self,
