@@ -7,6 +7,7 @@ mod errors;
 mod fakes;
 mod helpers;
 mod openapi;
+mod pages;
 mod pipeline;
 mod resilience;
 mod resume;
