@@ -19,7 +19,7 @@ help:
 	@echo "make lint     rustfmt check + clippy -D warnings on all targets"
 	@echo "make fmt      format the code"
 	@echo "make contracts-check [BASE=ref]  fail on contract changes their version bumps do not allow"
-	@echo "make bench    routing and pipeline benchmarks"
+	@echo "make bench    routing, paging and pipeline benchmarks"
 	@echo "make nats     run a local nats-server with JetStream and the accounts in the foreground"
 	@echo "              (passwords generated once into .tools/stack/secrets/; each service reads"
 	@echo "              its own: SOULSPOT_<MODULE>__NATS__PASSWORD_FILE=.tools/stack/secrets/nats-<module>)"
@@ -92,6 +92,7 @@ contracts-check:
 bench: tools
 	cargo build --release -p soulspot-router
 	cargo bench -p soulspot-router --bench routing
+	cargo bench -p soulspot-router --bench pages
 	cargo bench -p soulspot-e2e --bench pipeline
 
 # Base and NATS images are pulled when possible, else made locally; see README "Images".

@@ -46,6 +46,11 @@ pub struct StackOptions {
     pub max_concurrent_jobs: usize,
     /// The sandbox's catalog; the shipped one when `None`.
     pub catalog: Option<soulspot_sandbox::Catalog>,
+    /// The library module's `[limits] max_request_bytes`; its default when `None`.
+    pub library_max_request_bytes: Option<usize>,
+    /// The spotify module's `call_budget_ms` (a long playlist is many pages); its default
+    /// when `None`.
+    pub spotify_call_budget_ms: Option<u64>,
 }
 
 impl Default for StackOptions {
@@ -56,6 +61,8 @@ impl Default for StackOptions {
             webhook_url: None,
             max_concurrent_jobs: 32,
             catalog: None,
+            library_max_request_bytes: None,
+            spotify_call_budget_ms: None,
         }
     }
 }
@@ -127,6 +134,9 @@ impl Stack {
                     settings.spotify.api_url = sandbox.urls().spotify_api.clone();
                     settings.spotify.client_id = "sandbox-client-id".to_owned();
                     settings.spotify.client_secret = Secret::new("sandbox-client-secret");
+                    if let Some(budget) = options.spotify_call_budget_ms {
+                        settings.spotify.call_budget_ms = budget;
+                    }
                     serve::<soulspot_spotify::SpotifyModule>(settings, &stop, &nats).await?;
                 }
                 Module::Soulseek => {
@@ -170,6 +180,9 @@ impl Stack {
                     settings.library.root = folders.path().join("library");
                     settings.library.downloads_dir = downloads.clone();
                     settings.library.index_path = folders.path().join("library.db");
+                    if let Some(limit) = options.library_max_request_bytes {
+                        settings.service.limits.max_request_bytes = limit;
+                    }
                     serve::<soulspot_library::LibraryModule>(settings, &stop, &nats).await?;
                 }
                 Module::Notifications => {

@@ -12,7 +12,7 @@ use soulspot_contracts::operations::modules;
 use soulspot_runtime::http::HttpServer;
 use soulspot_runtime::{HealthChecks, Secret};
 
-use crate::api::{self, ApiState};
+use crate::api::{self, ApiState, StreamHub};
 use crate::monitor::HealthMonitor;
 use crate::pipeline::Pipeline;
 use crate::registry::Registry;
@@ -26,6 +26,8 @@ pub struct Application {
     client: Client,
     _monitor: HealthMonitor,
     server: HttpServer,
+    streams: Arc<StreamHub>,
+    shutdown_grace: std::time::Duration,
     api_key: Secret,
 }
 
@@ -62,10 +64,19 @@ impl Application {
             api_key: api_key.clone(),
             ..settings.api.clone()
         };
+        let streams = StreamHub::start(
+            &client,
+            settings.api.max_streams,
+            settings.api.stream_buffer,
+        )
+        .await
+        .context("failed to subscribe to events for live streams")?;
+        let streams = Arc::new(streams);
         let state = ApiState {
             router: router.clone(),
             pipeline: Arc::new(pipeline),
             events,
+            streams: streams.clone(),
             settings: api_settings,
         };
         let routes = api::routes(state).merge(soulspot_runtime::http::ops_routes(
@@ -81,6 +92,8 @@ impl Application {
             client,
             _monitor: monitor,
             server,
+            streams,
+            shutdown_grace: settings.api.shutdown_grace(),
             api_key,
         })
     }
@@ -99,10 +112,18 @@ impl Application {
         self.router.clone()
     }
 
-    /// Serves until `shutdown` resolves, then drains HTTP requests and NATS.
+    /// Serves until `shutdown` resolves, then ends the live streams and drains HTTP requests
+    /// (for `[api] shutdown_grace_ms` at most) and NATS.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         shutdown.await;
-        self.server.stop().await?;
+        self.streams.close_all();
+        match tokio::time::timeout(self.shutdown_grace, self.server.stop()).await {
+            Ok(stopped) => stopped?,
+            Err(_) => tracing::warn!(
+                grace_ms = self.shutdown_grace.as_millis() as u64,
+                "http connections still open after the grace period are cut"
+            ),
+        }
         self.client.drain().await.context("failed to drain nats")?;
         tracing::info!("router stopped");
         Ok(())

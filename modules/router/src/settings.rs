@@ -24,6 +24,12 @@ impl Validate for RouterSettings {
     /// where they are read.
     fn validate(&self) -> Result<(), SettingsError> {
         self.service.validate()?;
+        if self.pipeline.contains_batch_bytes < MIN_CONTAINS_BATCH_BYTES {
+            return Err(SettingsError::invalid(
+                "pipeline.contains_batch_bytes",
+                format!("must be at least {MIN_CONTAINS_BATCH_BYTES}"),
+            ));
+        }
         self.api.validate()
     }
 }
@@ -74,6 +80,9 @@ impl RoutingSettings {
     }
 }
 
+/// The smallest `library.contains` batch accepted: room for a few tracks of any size.
+pub const MIN_CONTAINS_BATCH_BYTES: usize = 4 * 1024;
+
 /// The shortest API key accepted in settings: a shorter one can be guessed.
 pub const MIN_API_KEY_CHARS: usize = 16;
 
@@ -92,6 +101,13 @@ pub struct ApiSettings {
     /// `scheme://host[:port]` (e.g. `https://music.example.com` behind a reverse proxy that
     /// rewrites `Host`). Empty: only the serving site.
     pub allowed_origins: Vec<String>,
+    /// Live streams (`/api/events/stream`) open at once; one more is refused with 503.
+    pub max_streams: usize,
+    /// Messages a live stream holds for a client that has not read them; one more ends the
+    /// stream with a final `dropped` message.
+    pub stream_buffer: usize,
+    /// How long a stopping router waits for open HTTP requests and streams to finish.
+    pub shutdown_grace_ms: u64,
 }
 
 impl Default for ApiSettings {
@@ -101,7 +117,16 @@ impl Default for ApiSettings {
             api_key: Secret::default(),
             key_file: PathBuf::from("data/router/api_key"),
             allowed_origins: Vec::new(),
+            max_streams: 64,
+            stream_buffer: 256,
+            shutdown_grace_ms: 5_000,
         }
+    }
+}
+
+impl ApiSettings {
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms)
     }
 }
 
@@ -120,6 +145,18 @@ impl Validate for ApiSettings {
             return Err(SettingsError::invalid(
                 "api.key_file",
                 "must name a file when `api.api_key` is empty",
+            ));
+        }
+        if self.max_streams == 0 {
+            return Err(SettingsError::invalid(
+                "api.max_streams",
+                "must be at least 1",
+            ));
+        }
+        if self.stream_buffer == 0 {
+            return Err(SettingsError::invalid(
+                "api.stream_buffer",
+                "must be at least 1",
             ));
         }
         if let Some(origin) = self

@@ -2,6 +2,7 @@
 //! with isolated handlers and a dead-letter subject, and queries of the store.
 
 mod dead_letter;
+mod lookup;
 mod publish;
 mod query;
 mod subscribe;
@@ -91,6 +92,14 @@ pub trait EventPublisher: Send + Sync {
         event: EventEnvelope,
         context: &MessageContext,
     ) -> impl Future<Output = Result<(), PublishError>> + Send;
+
+    /// Whether `event` (by its id) is in the store already, however long ago it was sent:
+    /// a producer that may have sent it before a crash asks instead of relying on the
+    /// store's deduplication window.
+    fn is_stored(
+        &self,
+        event: &EventEnvelope,
+    ) -> impl Future<Output = Result<bool, PublishError>> + Send;
 }
 
 /// Whether a bus may change the streams it finds, or only create missing ones.

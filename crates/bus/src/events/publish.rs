@@ -107,4 +107,13 @@ impl EventPublisher for EventBus {
             .validate_event(&event.event_type, &event.schema_version, &event.data)?;
         self.store(&event, context).await
     }
+
+    async fn is_stored(&self, event: &EventEnvelope) -> Result<bool, PublishError> {
+        self.holds(event)
+            .await
+            .map_err(|error| PublishError::Store {
+                event_id: event.event_id,
+                message: error.to_string(),
+            })
+    }
 }

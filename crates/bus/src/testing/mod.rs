@@ -61,4 +61,11 @@ impl EventPublisher for RecordingBus {
             .push(event);
         Ok(())
     }
+
+    async fn is_stored(&self, event: &EventEnvelope) -> Result<bool, PublishError> {
+        Ok(self
+            .published()
+            .iter()
+            .any(|published| published.event_id == event.event_id))
+    }
 }

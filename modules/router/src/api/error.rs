@@ -25,7 +25,7 @@ pub struct ErrorDetail {
     /// `unsupported_media_type`, `not_found`, `unknown_operation`, `payload_too_large`,
     /// `rejected_by_module`, `module_failed`, `bad_reply`, `module_not_available`,
     /// `module_busy`, `deadline_exceeded`, `event_store_unavailable`,
-    /// `job_store_unavailable`, `internal`.
+    /// `job_store_unavailable`, `too_many_streams`, `internal`.
     #[schema(value_type = String, example = "invalid_request")]
     pub code: &'static str,
     pub message: String,
@@ -60,6 +60,8 @@ pub enum ApiError {
     CrossOrigin,
     #[error("the OpenAPI document could not be built: {0}")]
     Document(String),
+    #[error("every live stream slot is taken")]
+    TooManyStreams,
 }
 
 impl ApiError {
@@ -84,6 +86,7 @@ impl ApiError {
             }
             ApiError::CrossOrigin => (StatusCode::FORBIDDEN, "cross_origin"),
             ApiError::Document(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::TooManyStreams => (StatusCode::SERVICE_UNAVAILABLE, "too_many_streams"),
             ApiError::Route(route) => match route {
                 RouteError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "unknown_operation"),
                 RouteError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
@@ -120,6 +123,7 @@ fn server_message(code: &str) -> &'static str {
         "module_busy" => "every module able to do this is busy; try again later",
         "event_store_unavailable" => "the event store is unavailable; try again later",
         "job_store_unavailable" => "the job store is unavailable; try again later",
+        "too_many_streams" => "too many live streams are open; try again later",
         "internal" => "the router failed to do this; quote the reference when reporting it",
         _ => "a module failed to do this; quote the reference when reporting it",
     }

@@ -159,6 +159,13 @@ pub(super) async fn list_jobs(
 ) -> Result<Json<JobPage>, ApiError> {
     let query = super::query_params(query)?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    if let Some(after) = &query.after
+        && super::store_key(after).is_err()
+    {
+        return Err(ApiError::InvalidRequest(format!(
+            "`after` cannot name a job: `{after}`"
+        )));
+    }
     let jobs = state
         .pipeline
         .jobs(query.state, query.after.as_deref(), limit)

@@ -28,6 +28,7 @@ use utoipa_axum::routes;
 pub(crate) use body::{JsonBody, parse_json};
 pub use doc::document;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use stream::StreamHub;
 
 use crate::pipeline::Pipeline;
 use crate::route::Router;
@@ -39,6 +40,7 @@ pub struct ApiState {
     pub router: Arc<Router>,
     pub pipeline: Arc<Pipeline>,
     pub events: EventBus,
+    pub streams: Arc<StreamHub>,
     pub settings: ApiSettings,
 }
 

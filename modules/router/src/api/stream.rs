@@ -1,5 +1,7 @@
 //! `GET /api/events/stream?job=&type=`: server-sent events of events as they are published,
-//! and of job updates, optionally only those of one job.
+//! and of job updates, optionally only those of one job. At most `[api] max_streams` are open
+//! at once; a stream whose client falls `[api] stream_buffer` messages behind ends with a
+//! final `dropped` message, and every stream ends with `closed` when the router stops.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -9,10 +11,12 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::Value;
-use soulspot_contracts::subjects::EVENTS_WILDCARD;
 
 use super::{ApiError, ApiState, ErrorBody};
-use crate::pipeline::{JOB_UPDATES_WILDCARD, job_updates_subject};
+
+mod hub;
+
+pub use hub::StreamHub;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -33,10 +37,10 @@ pub(super) struct StreamQuery {
     tag = "events",
     params(StreamQuery),
     responses(
-        (status = 200, description = "An endless stream; `event:` is `event` (data: an event envelope) or `job` (data: a job)", content_type = "text/event-stream", body = String),
+        (status = 200, description = "A stream; `event:` is `event` (data: an event envelope) or `job` (data: a job); it ends with `dropped` when the client reads too slowly, or `closed` when the router stops", content_type = "text/event-stream", body = String),
         (status = 400, description = "`invalid_request`: a parameter is malformed", body = ErrorBody),
         (status = 404, description = "`not_found`: `job` cannot name a job", body = ErrorBody),
-        (status = 503, description = "`event_store_unavailable`", body = ErrorBody),
+        (status = 503, description = "`too_many_streams`: `[api] max_streams` streams are open", body = ErrorBody),
     ),
 )]
 pub(super) async fn stream(
@@ -44,42 +48,29 @@ pub(super) async fn stream(
     query: Result<Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let query = super::query_params(query)?;
-    let client = state.events.client().clone();
-    let subscribe_error =
-        |error: async_nats::SubscribeError| ApiError::EventStore(error.to_string());
-    let events = client
-        .subscribe(EVENTS_WILDCARD)
-        .await
-        .map_err(subscribe_error)?;
-    // One job's updates have a subject of their own; events carry the job only inside.
-    let updates_subject = match &query.job {
-        Some(job) => job_updates_subject(super::store_key(job)?),
-        None => JOB_UPDATES_WILDCARD.to_owned(),
+    if let Some(job) = &query.job {
+        super::store_key(job)?;
+    }
+    let Some(slot) = state.streams.slot() else {
+        return Err(ApiError::TooManyStreams);
     };
-    let updates = client
-        .subscribe(updates_subject)
-        .await
-        .map_err(subscribe_error)?;
-    let messages = futures::stream::select(events, updates).filter_map(move |message| {
+    let select = move |message: &async_nats::Message| {
         let kind = if message.subject.starts_with("soulspot.events.") {
             "event"
         } else {
             "job"
         };
-        let body: Option<Value> = serde_json::from_slice(&message.payload).ok();
-        let selected = body.filter(|body| {
-            matches(
-                body,
-                kind,
-                query.job.as_deref(),
-                query.event_type.as_deref(),
-            )
-        });
-        futures::future::ready(
-            selected.map(|body| Ok(Event::default().event(kind).data(body.to_string()))),
+        let body: Value = serde_json::from_slice(&message.payload).ok()?;
+        matches(
+            &body,
+            kind,
+            query.job.as_deref(),
+            query.event_type.as_deref(),
         )
-    });
-    Ok(Sse::new(messages).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+        .then(|| Event::default().event(kind).data(body.to_string()))
+    };
+    let events = state.streams.open(slot, select).map(Ok);
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 /// Whether a message belongs to the requested job and type.

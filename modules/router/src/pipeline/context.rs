@@ -32,6 +32,11 @@ pub struct JobContext {
     /// `pipeline.completed` or `pipeline.failed`, stored the same way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_event: Option<EventEnvelope>,
+    /// The ids of the kept events the store confirmed, written after its acknowledgement: a
+    /// resumed job does not send them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<String>)]
+    pub published: Vec<uuid::Uuid>,
 }
 
 impl JobContext {

@@ -149,6 +149,10 @@ pub struct Job {
     /// saved); a save expects it unchanged.
     #[serde(skip)]
     pub(super) revision: u64,
+    /// The state this record holds in the store (`None`: never saved), which the job index
+    /// lists it under.
+    #[serde(skip)]
+    pub(super) stored_state: Option<JobState>,
 }
 
 impl Job {
@@ -166,6 +170,7 @@ impl Job {
             created_at: now,
             updated_at: now,
             revision: 0,
+            stored_state: None,
         }
     }
 

@@ -28,7 +28,7 @@ pub use job::{Job, JobFailure, JobRequest, JobState, Step, StepOutcome, StepStat
 pub use playlists::{PlaylistProgress, PlaylistRecord, SyncError, SyncReport, TrackProgress};
 pub use settings::PipelineSettings;
 pub use spec::{PipelineSpec, ResultSpec, SpecError};
-pub use store::{JOB_UPDATES_WILDCARD, JobStore, StoreError, job_updates_subject};
+pub use store::{Claim, JOB_UPDATES_WILDCARD, JobStore, StoreError, job_updates_subject};
 
 use crate::route::Router;
 
@@ -37,6 +37,10 @@ use crate::route::Router;
 pub struct Pipeline {
     store: JobStore,
     router: Arc<Router>,
+    /// `[pipeline] contains_batch_bytes`.
+    contains_batch_bytes: usize,
+    /// `[pipeline] playlist_timeout_ms`.
+    playlist_timeout: std::time::Duration,
     _worker: JoinHandle<()>,
     _outcomes: soulspot_bus::Subscription,
     _failures: soulspot_bus::Subscription,
@@ -69,11 +73,15 @@ impl Pipeline {
         let consumer = store
             .queue_consumer(settings.max_concurrent_jobs, settings.ack_wait())
             .await?;
+        let contains_batch_bytes = settings.contains_batch_bytes;
+        let playlist_timeout = settings.playlist_timeout();
         let worker = worker::Worker::new(store.clone(), router.clone(), events, spec, settings);
         let worker = tokio::spawn(worker.run(consumer));
         Ok(Self {
             store,
             router,
+            contains_batch_bytes,
+            playlist_timeout,
             _worker: worker,
             _outcomes: outcomes,
             _failures: failures,
@@ -82,7 +90,13 @@ impl Pipeline {
 
     /// Stores a new job and puts it on the work queue.
     pub async fn submit(&self, request: JobRequest) -> Result<Job, StoreError> {
-        let mut job = Job::new(uuid::Uuid::now_v7().to_string(), request);
+        self.submit_as(uuid::Uuid::now_v7().to_string(), request)
+            .await
+    }
+
+    /// Stores a new job under `job_id` (a UUIDv7) and puts it on the work queue.
+    async fn submit_as(&self, job_id: String, request: JobRequest) -> Result<Job, StoreError> {
+        let mut job = Job::new(job_id, request);
         self.store.save(&mut job).await?;
         self.store.enqueue(&job.id).await?;
         tracing::info!(job_id = %job.id, source = %job.request.source, "job queued");
@@ -94,28 +108,14 @@ impl Pipeline {
         self.store.load(id).await
     }
 
-    /// Jobs in `state` (all when `None`), oldest first, after job id `after`, at most
-    /// `limit`. Only the jobs the page needs are read.
+    /// Jobs in `state` (all when `None`) listed after job `after`, at most `limit`
+    /// ([`JobStore::page`]).
     pub async fn jobs(
         &self,
         state: Option<JobState>,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Job>, StoreError> {
-        let mut page = Vec::with_capacity(limit);
-        for id in self.store.job_ids().await? {
-            if page.len() == limit {
-                break;
-            }
-            if after.is_some_and(|after| id.as_str() <= after) {
-                continue;
-            }
-            if let Some(job) = self.store.load(&id).await?
-                && state.is_none_or(|state| job.state == state)
-            {
-                page.push(job);
-            }
-        }
-        Ok(page)
+        self.store.page(state, after, limit).await
     }
 }

@@ -1,21 +1,32 @@
 //! Playlist sync: fetch a playlist's tracks, skip those the library already holds or that a
 //! job is already fetching, and queue a job for each of the rest.
 
-use std::collections::{BTreeMap, HashMap};
+mod contains;
 
+use std::collections::BTreeMap;
+
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use soulspot_bus::MessageContext;
 use soulspot_contracts::TrackRef;
-use soulspot_contracts::operations::{LIBRARY_CONTAINS, PLAYLIST_TRACKS};
+use soulspot_contracts::operations::PLAYLIST_TRACKS;
 use time::OffsetDateTime;
 
-use super::job::{JobRequest, JobState};
+use super::job::JobRequest;
+use super::store::Claim;
 use super::{Pipeline, StoreError};
-use crate::route::RouteError;
+use crate::route::{CallPolicy, RouteError};
 
-/// `library.contains` takes at most this many tracks per request (its contract's `maxItems`).
-const CONTAINS_BATCH: usize = 1_000;
+/// Tracks of a sync claimed and submitted at once.
+const TRACKS_IN_FLIGHT: usize = 16;
+
+/// How one track of a sync was settled.
+enum Claimed {
+    InLibrary,
+    Existing,
+    New(String),
+}
 
 /// What the router remembers of one playlist: each track and the job fetching it, if any.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,20 +107,33 @@ fn track_key(track: &TrackRef) -> String {
 }
 
 impl Pipeline {
+    /// Fetches the playlist, asks the library which tracks it holds (in batches that fit the
+    /// module's request limit), and queues a job for each other track unless one is claimed
+    /// already: each (playlist, track) is claimed once, so concurrent or interrupted syncs
+    /// queue each track once.
     pub async fn sync_playlist(&self, playlist: &str) -> Result<SyncReport, SyncError> {
+        let began = OffsetDateTime::now_utc();
         let context = MessageContext::new_root(None);
+        // A long playlist comes in many pages: its fetch has a deadline of its own.
+        let call = CallPolicy {
+            timeout: self.playlist_timeout,
+            ..self.router.default_call()
+        };
         let reply = self
             .router
-            .route(PLAYLIST_TRACKS, &json!({"playlist": playlist}), &context)
+            .route_with(
+                PLAYLIST_TRACKS,
+                &json!({"playlist": playlist}),
+                &context,
+                &call,
+            )
             .await?;
         let playlist_id = reply["playlist_id"].as_str().unwrap_or(playlist).to_owned();
         let name = reply["name"].as_str().map(str::to_owned);
         let tracks: Vec<TrackRef> = serde_json::from_value(reply["tracks"].clone())
             .map_err(|error| SyncError::Reply(error.to_string()))?;
         let present = self.library_holds(&tracks, &context).await?;
-        let previous = self.previous_jobs(&playlist_id).await?;
 
-        let mut entries = Vec::with_capacity(tracks.len());
         let mut report = SyncReport {
             playlist_id: playlist_id.clone(),
             name: name.clone(),
@@ -118,28 +142,19 @@ impl Pipeline {
             already_queued: 0,
             enqueued: Vec::new(),
         };
-        for (track, in_library) in tracks.into_iter().zip(present) {
-            let mut job_id = previous.get(&track_key(&track)).cloned().flatten();
-            if in_library {
-                report.in_library += 1;
-            } else if job_id.is_some() {
-                report.already_queued += 1;
-            } else {
-                let request = JobRequest {
-                    track: Some(track.clone()),
-                    query: None,
-                    source: "spotify".to_owned(),
-                    source_ref: Some(playlist_id.clone()),
-                };
-                let job = self.submit(request).await?;
-                report.enqueued.push(job.id.clone());
-                job_id = Some(job.id);
+        let settled = futures::stream::iter(tracks.into_iter().zip(present))
+            .map(|(track, in_library)| self.settle_track(&playlist_id, track, in_library, began))
+            .buffered(TRACKS_IN_FLIGHT);
+        let settled: Vec<Result<(PlaylistEntry, Claimed), SyncError>> = settled.collect().await;
+        let mut entries = Vec::with_capacity(settled.len());
+        for settled in settled {
+            let (entry, claimed) = settled?;
+            match claimed {
+                Claimed::InLibrary => report.in_library += 1,
+                Claimed::Existing => report.already_queued += 1,
+                Claimed::New(job_id) => report.enqueued.push(job_id),
             }
-            entries.push(PlaylistEntry {
-                track,
-                in_library,
-                job_id,
-            });
+            entries.push(entry);
         }
         let record = PlaylistRecord {
             playlist_id,
@@ -157,6 +172,42 @@ impl Pipeline {
             "playlist synced"
         );
         Ok(report)
+    }
+
+    /// One track of a sync: in the library (with the job that fetched it, if one did),
+    /// claimed by a job already, or claimed now and its job submitted.
+    async fn settle_track(
+        &self,
+        playlist_id: &str,
+        track: TrackRef,
+        in_library: bool,
+        began: OffsetDateTime,
+    ) -> Result<(PlaylistEntry, Claimed), SyncError> {
+        let key = track_key(&track);
+        let (job_id, claimed) = if in_library {
+            let job_id = self.store.claimed_job(playlist_id, &key).await?;
+            (job_id, Claimed::InLibrary)
+        } else {
+            match self.store.claim_track(playlist_id, &key, began).await? {
+                Claim::Existing(job_id) => (Some(job_id), Claimed::Existing),
+                Claim::New(job_id) => {
+                    let request = JobRequest {
+                        track: Some(track.clone()),
+                        query: None,
+                        source: "spotify".to_owned(),
+                        source_ref: Some(playlist_id.to_owned()),
+                    };
+                    let job = self.submit_as(job_id, request).await?;
+                    (Some(job.id.clone()), Claimed::New(job.id))
+                }
+            }
+        };
+        let entry = PlaylistEntry {
+            track,
+            in_library,
+            job_id,
+        };
+        Ok((entry, claimed))
     }
 
     /// The playlist's record with the current state of each of its jobs.
@@ -194,71 +245,5 @@ impl Pipeline {
             states: counts,
             tracks,
         }))
-    }
-
-    /// Which tracks the library holds; all `false` (with a warning) when no library answers,
-    /// so the sync still queues what it must.
-    async fn library_holds(
-        &self,
-        tracks: &[TrackRef],
-        context: &MessageContext,
-    ) -> Result<Vec<bool>, SyncError> {
-        let mut present = Vec::with_capacity(tracks.len());
-        for batch in tracks.chunks(CONTAINS_BATCH) {
-            match self
-                .router
-                .route(LIBRARY_CONTAINS, &json!({"tracks": batch}), context)
-                .await
-            {
-                Ok(reply) => {
-                    let answers: Vec<bool> = serde_json::from_value(reply["present"].clone())
-                        .map_err(|error| SyncError::Reply(error.to_string()))?;
-                    if answers.len() != batch.len() {
-                        return Err(SyncError::Reply(format!(
-                            "library answered {} of {} tracks",
-                            answers.len(),
-                            batch.len()
-                        )));
-                    }
-                    present.extend(answers);
-                }
-                Err(RouteError::ModuleNotAvailable { .. }) => {
-                    tracing::warn!(
-                        module = "library",
-                        operation = LIBRARY_CONTAINS,
-                        status = "inactive",
-                        impact = "tracks already in the library may be downloaded again",
-                        action = "start the library module",
-                        "library not consulted"
-                    );
-                    present.extend(std::iter::repeat_n(false, batch.len()));
-                }
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Ok(present)
-    }
-
-    /// Track → job of the previous sync, for jobs that did not fail (those are tried again).
-    async fn previous_jobs(
-        &self,
-        playlist_id: &str,
-    ) -> Result<HashMap<String, Option<String>>, StoreError> {
-        let Some(record) = self.store.load_playlist(playlist_id).await? else {
-            return Ok(HashMap::new());
-        };
-        let mut jobs = HashMap::new();
-        for entry in record.tracks {
-            let Some(job_id) = entry.job_id else { continue };
-            let failed = self
-                .store
-                .load(&job_id)
-                .await?
-                .is_none_or(|job| job.state == JobState::Failed);
-            if !failed {
-                jobs.insert(track_key(&entry.track), Some(job_id));
-            }
-        }
-        Ok(jobs)
     }
 }

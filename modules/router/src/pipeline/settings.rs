@@ -31,6 +31,13 @@ pub struct PipelineSettings {
     pub resume_delay_ms: u64,
     /// How long a job's record is kept after its last change.
     pub retention_days: u64,
+    /// The largest `library.contains` request a playlist sync sends, in encoded bytes: at most
+    /// the library's `[limits] max_request_bytes` (a batch the library still refuses as too
+    /// large is halved).
+    pub contains_batch_bytes: usize,
+    /// Deadline of one try of fetching a playlist's tracks (`playlist.tracks`), which comes
+    /// in many pages when the playlist is long.
+    pub playlist_timeout_ms: u64,
 }
 
 impl Default for PipelineSettings {
@@ -53,6 +60,8 @@ impl Default for PipelineSettings {
             step_retry: backoff,
             resume_delay_ms: 2_000,
             retention_days: 30,
+            contains_batch_bytes: 192 * 1024,
+            playlist_timeout_ms: 60_000,
         }
     }
 }
@@ -72,6 +81,10 @@ impl PipelineSettings {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms.max(1))
+    }
+
+    pub fn playlist_timeout(&self) -> Duration {
+        Duration::from_millis(self.playlist_timeout_ms.max(1))
     }
 
     pub fn resume_delay(&self) -> Duration {

@@ -1,6 +1,7 @@
 //! Durable job state: the `soulspot_jobs` KV bucket holds every job, written at each
 //! transition; the `SOULSPOT_JOBS` work-queue stream holds the jobs waiting to run; the
-//! `soulspot_downloads` KV bucket holds the outcome of each job's current download.
+//! `soulspot_downloads` KV bucket holds the outcome of each job's current download; the
+//! `SOULSPOT_JOB_INDEX` stream lists the jobs of each state (`index.rs`).
 //!
 //! A job is saved only over the revision it was loaded at (compare-and-set): when two runs
 //! hold one job (a redelivery while the first run was cut off from NATS), the first save of
@@ -24,6 +25,14 @@ use soulspot_common::RetryPolicy;
 use soulspot_contracts::FileRef;
 
 use super::job::Job;
+
+mod index;
+mod listing;
+mod playlists;
+
+pub use playlists::Claim;
+
+use index::{ALL, JobIndex};
 
 const JOBS_BUCKET: &str = "soulspot_jobs";
 const DOWNLOADS_BUCKET: &str = "soulspot_downloads";
@@ -90,6 +99,7 @@ pub struct JobStore {
     jobs: Store,
     downloads: Store,
     playlists: Store,
+    index: JobIndex,
 }
 
 impl std::fmt::Debug for JobStore {
@@ -139,17 +149,33 @@ impl JobStore {
             })
             .await
             .map_err(store_error)?;
-        Ok(Self {
+        let (index, index_is_new) =
+            JobIndex::open(jetstream.clone(), &durability, retention).await?;
+        let store = Self {
             jetstream,
             write_retry: durability.write_retry,
             jobs,
             downloads,
             playlists,
-        })
+            index,
+        };
+        if index_is_new {
+            store.index_stored_jobs().await?;
+        }
+        Ok(store)
     }
 
     /// Writes `job` over the revision it was loaded at (creates it when new), and broadcasts it.
+    /// The index lists the job under its new state before the write and forgets the old state
+    /// after it.
     pub async fn save(&self, job: &mut Job) -> Result<(), StoreError> {
+        if job.revision == 0 {
+            self.index.add(ALL, &job.id).await?;
+        }
+        let left = job.stored_state.filter(|stored| *stored != job.state);
+        if job.revision == 0 || left.is_some() {
+            self.index.add(job.state.as_str(), &job.id).await?;
+        }
         job.updated_at = time::OffsetDateTime::now_utc();
         let body = serde_json::to_vec(job).map_err(store_error)?;
         let conflict = || StoreError::Conflict {
@@ -177,6 +203,13 @@ impl JobStore {
             })
         };
         job.revision = written?;
+        job.stored_state = Some(job.state);
+        if let Some(left) = left
+            && let Err(error) = self.index.remove(left.as_str(), &job.id).await
+        {
+            // Readers check each listed job's state: the stale entry only costs a lookup.
+            tracing::debug!(job_id = %job.id, %error, "job left listed under its old state");
+        }
         let subject = job_updates_subject(&job.id);
         if let Err(error) = self.jetstream.client().publish(subject, body.into()).await {
             tracing::debug!(job_id = %job.id, %error, "job update not broadcast");
@@ -192,6 +225,7 @@ impl JobStore {
         };
         let mut job: Job = serde_json::from_slice(&entry.value).map_err(store_error)?;
         job.revision = entry.revision;
+        job.stored_state = Some(job.state);
         Ok(Some(job))
     }
 
@@ -244,29 +278,6 @@ impl JobStore {
             )
             .await
             .map_err(store_error)
-    }
-
-    pub async fn save_playlist(&self, record: &super::PlaylistRecord) -> Result<(), StoreError> {
-        let body = serde_json::to_vec(record).map_err(store_error)?;
-        kv::put(
-            &self.playlists,
-            &record.playlist_id,
-            body.into(),
-            &self.write_retry,
-        )
-        .await
-        .map_err(store_error)?;
-        Ok(())
-    }
-
-    pub async fn load_playlist(
-        &self,
-        playlist_id: &str,
-    ) -> Result<Option<super::PlaylistRecord>, StoreError> {
-        let Some(body) = self.playlists.get(playlist_id).await.map_err(store_error)? else {
-            return Ok(None);
-        };
-        serde_json::from_slice(&body).map(Some).map_err(store_error)
     }
 
     pub async fn record_download(

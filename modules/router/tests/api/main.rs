@@ -8,9 +8,12 @@ mod errors;
 mod fakes;
 mod helpers;
 mod openapi;
+mod pages;
 mod pipeline;
 mod resilience;
+mod resume;
 mod security;
+mod streams;
 mod takeover;
 
 use std::time::Duration;

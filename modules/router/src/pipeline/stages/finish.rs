@@ -1,6 +1,8 @@
 //! Finish: the events a job sends — `download.completed.for_source` once its file arrived,
-//! then `pipeline.completed` or `pipeline.failed` — each stored in the job before it is
-//! sent, so that a resumed job sends the same event id again (JetStream drops the copy).
+//! then `pipeline.completed` or `pipeline.failed` — each kept in the job before it is sent
+//! and marked sent in the job after the store acknowledged it. A resumed job sends a kept
+//! event only when it is unmarked and the store does not hold its id, however long ago it
+//! was created (JetStream's deduplication window would cover two minutes only).
 
 use soulspot_bus::{EventPublisher, PublishError};
 use soulspot_contracts::EventEnvelope;
@@ -90,15 +92,18 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
         self.finish(job, JobState::Failed, &failed).await
     }
 
-    /// Sends a finished job's final event again (a redelivery after the job ended).
-    pub(super) async fn republish_final_event(&self, job: &Job) -> Result<(), StoreError> {
+    /// Sends a finished job's final event if it never reached the store (a redelivery after
+    /// the job ended).
+    pub(super) async fn republish_final_event(&self, job: &mut Job) -> Result<(), StoreError> {
         let Some(event) = job.context.final_event.clone() else {
             return Ok(());
         };
-        self.events
-            .publish(event, &self.context)
+        self.send_unless_stored(job, event)
             .await
-            .map_err(StoreError::from_display)
+            .map_err(|halt| match halt {
+                Halt::Store(error) => error,
+                Halt::Failed(failure) => StoreError::from_display(failure.reason),
+            })
     }
 
     /// Puts the job in its final state and sends the final event once.
@@ -122,7 +127,8 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
         Ok(())
     }
 
-    /// Keeps the event in the job (reusing one kept earlier), saves the job, then publishes.
+    /// Keeps the event in the job (reusing one kept earlier), saves the job, then sends it
+    /// unless it was sent before.
     async fn publish_once<E: EventPayload>(
         &self,
         job: &mut Job,
@@ -133,21 +139,52 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
             .of(&mut job.context)
             .clone()
             .filter(|event| event.event_type == E::EVENT_TYPE);
-        let event = match kept {
-            Some(event) => event,
-            None => EventEnvelope::of(modules::ROUTER, payload)
+        let Some(event) = kept else {
+            let event = EventEnvelope::of(modules::ROUTER, payload)
                 .map_err(|error| failure(E::EVENT_TYPE, error))?
-                .with_correlation_id(job.id.clone()),
+                .with_correlation_id(job.id.clone());
+            *slot.of(&mut job.context) = Some(event.clone());
+            self.journal.save(job).await?;
+            return self.send(job, event).await;
         };
-        *slot.of(&mut job.context) = Some(event.clone());
         self.journal.save(job).await?;
+        self.send_unless_stored(job, event).await
+    }
+
+    /// Sends a kept event unless the job marks it sent or the store holds it already.
+    async fn send_unless_stored(&self, job: &mut Job, event: EventEnvelope) -> Result<(), Halt> {
+        if job.context.published.contains(&event.event_id) {
+            return Ok(());
+        }
+        let stored = self
+            .events
+            .is_stored(&event)
+            .await
+            .map_err(|error| Halt::Store(StoreError::from_display(error)))?;
+        if stored {
+            tracing::info!(event_id = %event.event_id, "event already stored, not sent again");
+            return self.mark_sent(job, &event).await;
+        }
+        self.send(job, event).await
+    }
+
+    /// Publishes, then marks the event sent in the job.
+    async fn send(&self, job: &mut Job, event: EventEnvelope) -> Result<(), Halt> {
+        let event_type = event.event_type.clone();
         self.events
-            .publish(event, &self.context)
+            .publish(event.clone(), &self.context)
             .await
             .map_err(|error| match error {
-                PublishError::Invalid(violation) => failure(E::EVENT_TYPE, violation),
+                PublishError::Invalid(violation) => failure(&event_type, violation),
                 other => Halt::Store(StoreError::from_display(other)),
-            })
+            })?;
+        self.mark_sent(job, &event).await
+    }
+
+    async fn mark_sent(&self, job: &mut Job, event: &EventEnvelope) -> Result<(), Halt> {
+        job.context.published.push(event.event_id);
+        self.journal.save(job).await?;
+        Ok(())
     }
 }
 
@@ -203,7 +240,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_completion_sent_again_after_a_resume_keeps_its_event_id() {
+    async fn a_completion_is_sent_once_however_often_the_job_resumes() {
         let fixture = Fixture::new();
         let job_id = track_job(&fixture.journal);
         let mut job = fixture.journal.load(&job_id).await.unwrap().unwrap();
@@ -213,9 +250,10 @@ mod tests {
         fixture.run().complete(&mut resumed).await.unwrap();
 
         let completed = fixture.events.of_type("pipeline.completed");
-        assert_eq!(completed.len(), 2);
-        assert_eq!(completed[0].event_id, completed[1].event_id);
+        assert_eq!(completed.len(), 1);
         assert!(completed[0].data.get("library_path").is_none());
+        let stored = fixture.journal.stored(&job_id);
+        assert_eq!(stored.context.published, vec![completed[0].event_id]);
     }
 
     #[tokio::test]
