@@ -8,12 +8,11 @@ off the network for 20 s. Every job must complete; each track must be imported e
 Prints the time to complete and the longest pause between two completions."""
 
 import os
-import tempfile
 import threading
 import time
 
 import stack
-from stack import Api, Compose, Failure, WebhookSink, log
+from stack import Api, Failure, log
 
 PROJECT = "soulspot-cluster-test"
 JOBS = int(os.environ.get("CLUSTER_TEST_JOBS", "300"))
@@ -29,25 +28,7 @@ def track(number):
 
 
 def test():
-    images = stack.images_env()
-    catalog = tempfile.mkdtemp(prefix="soulspot-catalog-")
-    stack.write_catalog(catalog, synthetic_tracks=JOBS)
-    sink = WebhookSink()
-    compose = Compose(stack.compose_commands()[0], PROJECT, FILES, ["sandbox"], {
-        "SOULSPOT_IMAGE_TAG": images.get("SOULSPOT_IMAGE_TAG", "latest"),
-        "NATS_IMAGE": images["NATS_IMAGE"],
-        "SOULSPOT_HTTP_BIND": "127.0.0.1:",
-        "SOULSPOT_HTTP_BIND_2": "127.0.0.1:",
-        "SOULSPOT_WEBHOOK_URL": sink.url(),
-        "SOULSPOT_TEST_CATALOG_DIR": catalog,
-    })
-    log(f"compose: {' '.join(compose.command)}")
-    compose.down()
-    try:
-        run(compose, sink)
-    finally:
-        compose.down()
-        sink.stop()
+    stack.with_sandbox_stack(stack.compose_commands()[0], PROJECT, FILES, run, synthetic_tracks=JOBS)
 
 
 def run(compose, sink):

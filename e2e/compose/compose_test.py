@@ -7,10 +7,9 @@ sees the module inactive and the next track still imported, unenriched; starts i
 sees it active; and `down -v` leaves no container, volume or network behind."""
 
 import os
-import tempfile
 
 import stack
-from stack import Api, Compose, Failure, WebhookSink, log
+from stack import Api, Compose, Failure, log
 
 PROJECT = "soulspot-compose-test"
 FIRST = {"query": "Aurora Lane Glass Harbour"}
@@ -35,25 +34,8 @@ def validate_configs():
 
 def test():
     validate_configs()
-    images = stack.images_env()
-    catalog = tempfile.mkdtemp(prefix="soulspot-catalog-")
-    stack.write_catalog(catalog)
-    sink = WebhookSink()
-    compose = Compose(stack.compose_commands()[-1], PROJECT, ["docker-compose.yml", "e2e/compose/test.yml"], ["sandbox"], {
-        "SOULSPOT_IMAGE_TAG": images.get("SOULSPOT_IMAGE_TAG", "latest"),
-        "NATS_IMAGE": images["NATS_IMAGE"],
-        "SOULSPOT_HTTP_BIND": "127.0.0.1:",
-        "SOULSPOT_WEBHOOK_URL": sink.url(),
-        "SOULSPOT_WEBHOOK_SECRET": "compose-test-secret",
-        "SOULSPOT_TEST_CATALOG_DIR": catalog,
-    })
-    log(f"compose: {' '.join(compose.command)}")
-    compose.down()
-    try:
-        run(compose, sink)
-    finally:
-        compose.down()
-        sink.stop()
+    compose = stack.with_sandbox_stack(stack.compose_commands()[-1], PROJECT,
+                                       ["docker-compose.yml", "e2e/compose/test.yml"], run)
     leftovers = compose.leftovers()
     if any(leftovers.values()):
         raise Failure(f"down -v left {leftovers}")

@@ -309,6 +309,34 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def with_sandbox_stack(command, project, files, run, synthetic_tracks=None):
+    """Starts `files` with the sandbox profile (on the images `make images` built, a catalog
+    written for the test, a webhook receiver on the host and the API on a free loopback port),
+    calls `run(compose, sink)`, and takes everything down again, volumes included."""
+    images = images_env()
+    catalog = tempfile.mkdtemp(prefix="soulspot-catalog-")
+    write_catalog(catalog, synthetic_tracks)
+    sink = WebhookSink()
+    compose = Compose(command, project, files, ["sandbox"], {
+        "SOULSPOT_IMAGE_TAG": images.get("SOULSPOT_IMAGE_TAG", "latest"),
+        "NATS_IMAGE": images["NATS_IMAGE"],
+        "SOULSPOT_HTTP_BIND": "127.0.0.1:",
+        "SOULSPOT_HTTP_BIND_2": "127.0.0.1:",
+        "SOULSPOT_WEBHOOK_URL": sink.url(),
+        "SOULSPOT_WEBHOOK_SECRET": f"{project}-secret",
+        "SOULSPOT_TEST_CATALOG_DIR": catalog,
+    })
+    log(f"compose: {' '.join(compose.command)}")
+    compose.down()
+    try:
+        run(compose, sink)
+    finally:
+        compose.down()
+        sink.stop()
+        shutil.rmtree(catalog, ignore_errors=True)
+    return compose
+
+
 def main(test):
     """Runs `test()`, printing a failure and exiting non-zero on one."""
     started = time.monotonic()

@@ -7,6 +7,8 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use super::server::{ClusterMember, NatsServer, free_port, new_passwords};
+use soulspot_common::RetryPolicy;
+
 use crate::NatsSettings;
 
 const NODES: usize = 3;
@@ -27,10 +29,35 @@ impl std::fmt::Debug for NatsCluster {
     }
 }
 
+/// How often a cluster is started afresh when it does not come up.
+const START_RETRY: RetryPolicy = RetryPolicy {
+    base_ms: 100,
+    factor: 2,
+    max_delay_ms: 1_000,
+    max_attempts: 3,
+    jitter_percent: 50,
+};
+
 impl NatsCluster {
     /// Starts three servers with the shipped accounts as cluster `soulspot` (nodes `n1`..`n3`,
     /// each routing to the others) and waits until JetStream is ready on every one.
     pub fn start_with_accounts() -> io::Result<Self> {
+        // Free ports are picked before the servers bind them, so a test running beside this
+        // one may take one in between: a cluster that does not come up starts again on others.
+        let mut backoff = START_RETRY.backoff();
+        loop {
+            backoff.start();
+            match Self::start_once() {
+                Ok(cluster) => return Ok(cluster),
+                Err(error) => match backoff.next_pause(None) {
+                    Some(pause) => std::thread::sleep(pause),
+                    None => return Err(error),
+                },
+            }
+        }
+    }
+
+    fn start_once() -> io::Result<Self> {
         let passwords = new_passwords();
         let route_ports = (0..NODES)
             .map(|_| free_port())

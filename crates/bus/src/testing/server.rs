@@ -211,7 +211,14 @@ impl NatsServer {
                 )
             })?;
         self.child = Some(child);
-        wait_until_listening(self.port, Duration::from_secs(10))
+        wait_until_listening(self.port, Duration::from_secs(10)).map_err(|error| {
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(5).collect();
+            io::Error::new(
+                error.kind(),
+                format!("{error}; its log ends: {}", tail.join(" | ")),
+            )
+        })
     }
 }
 
