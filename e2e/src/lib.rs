@@ -261,12 +261,12 @@ impl Stack {
             .context("no job id in the reply")
     }
 
-    /// Waits until the job is completed or failed and returns it.
+    /// Waits until the job is completed or failed, its final event stored, and returns it.
     pub async fn wait_for_job(&self, job_id: &str, limit: Duration) -> anyhow::Result<Value> {
         let started = Instant::now();
         loop {
             let job = self.get(&format!("/api/jobs/{job_id}")).await?;
-            if job["state"] == "completed" || job["state"] == "failed" {
+            if is_finished(&job) {
                 return Ok(job);
             }
             anyhow::ensure!(
@@ -326,4 +326,16 @@ pub fn relative(path: &Path, root: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+/// Whether the job ended and the store confirmed its final event: the job is saved in its
+/// final state first and its event stored right after.
+fn is_finished(job: &Value) -> bool {
+    let ended = job["state"] == "completed" || job["state"] == "failed";
+    let final_event = &job["context"]["final_event"]["event_id"];
+    let confirmed = final_event.is_null()
+        || job["context"]["published"]
+            .as_array()
+            .is_some_and(|published| published.contains(final_event));
+    ended && confirmed
 }

@@ -274,12 +274,12 @@ impl TestApp {
         reply["job_id"].as_str().unwrap().to_owned()
     }
 
-    /// Waits until the job is completed or failed, and returns it.
+    /// Waits until the job is completed or failed, its final event stored, and returns it.
     pub async fn wait_for_job(&self, job_id: &str, limit: Duration) -> Value {
         let started = Instant::now();
         loop {
             let (_, job) = self.get(&format!("/api/jobs/{job_id}")).await;
-            if job["state"] == "completed" || job["state"] == "failed" {
+            if is_finished(&job) {
                 return job;
             }
             assert!(
@@ -393,4 +393,16 @@ impl tracing::field::Visit for FieldMap {
     fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
         self.0.insert(field.name().to_owned(), format!("{value:?}"));
     }
+}
+
+/// Whether the job ended and the store confirmed its final event: the job is saved in its
+/// final state first and its event stored right after.
+fn is_finished(job: &Value) -> bool {
+    let ended = job["state"] == "completed" || job["state"] == "failed";
+    let final_event = &job["context"]["final_event"]["event_id"];
+    let confirmed = final_event.is_null()
+        || job["context"]["published"]
+            .as_array()
+            .is_some_and(|published| published.contains(final_event));
+    ended && confirmed
 }
