@@ -175,8 +175,11 @@ async fn crash_and_restart(setup: &Setup, crash_at: &str, request: &Value) -> Ch
 
 /// Imports under `crash_at` (the process aborts), restarts, retries the same import.
 async fn crash_and_retry(setup: &Setup, crash_at: &str, request: &Value) -> ImportTrackReply {
-    let _restarted = crash_and_restart(setup, crash_at, request).await;
-    setup.import(request).await.unwrap()
+    let mut restarted = crash_and_restart(setup, crash_at, request).await;
+    let reply = setup.import(request).await.unwrap();
+    // Killed and reaped, so its lock on the root is gone before the test opens the index.
+    restarted.kill().await.unwrap();
+    reply
 }
 
 #[tokio::test]
@@ -228,7 +231,7 @@ async fn a_replaced_copy_survives_until_its_replacement_is_indexed() {
         let (better, better_bytes) = setup.download("better.flac", 400);
         let retry = request("job-2", &better);
 
-        let restarted = crash_and_restart(&setup, crash_at, &retry).await;
+        let mut restarted = crash_and_restart(&setup, crash_at, &retry).await;
         let files = setup.library_files();
         assert_eq!(
             files,
@@ -242,7 +245,7 @@ async fn a_replaced_copy_survives_until_its_replacement_is_indexed() {
         );
 
         let reply = setup.import(&retry).await.unwrap();
-        drop(restarted);
+        restarted.kill().await.unwrap();
 
         assert!(
             matches!(
