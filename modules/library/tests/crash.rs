@@ -20,6 +20,9 @@ use soulspot_sandbox::audio::{AudioTags, Tone, encode_flac};
 use tempfile::TempDir;
 use tokio::process::{Child, Command};
 
+#[path = "common/files.rs"]
+mod files;
+
 const WAIT: Duration = Duration::from_secs(20);
 
 struct Setup {
@@ -137,10 +140,7 @@ impl Setup {
 
     /// Every file under the root, relative to it, the index folder excluded.
     fn library_files(&self) -> Vec<String> {
-        let mut files = Vec::new();
-        collect(&self.root, &self.root, &mut files);
-        files.sort();
-        files
+        files::library_files(&self.root)
     }
 }
 
@@ -157,31 +157,9 @@ fn request(job_id: &str, source: &Path) -> Value {
     })
 }
 
-fn collect(root: &Path, folder: &Path, files: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        return;
-    };
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.file_name().unwrap() == ".soulspot" {
-            continue;
-        }
-        if path.is_dir() {
-            collect(root, &path, files);
-        } else {
-            files.push(
-                path.strip_prefix(root)
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .to_owned(),
-            );
-        }
-    }
-}
-
-/// Imports under `crash_at` (the process aborts), restarts, retries the same import.
-async fn crash_and_retry(setup: &Setup, crash_at: &str, request: &Value) -> ImportTrackReply {
+/// Imports under `crash_at` (the process aborts), then starts the binary again; returns the
+/// restarted process.
+async fn crash_and_restart(setup: &Setup, crash_at: &str, request: &Value) -> Child {
     let mut crashing = setup.start(Some(crash_at)).await;
     setup.import_crashing(request).await;
     let exit = tokio::time::timeout(WAIT, crashing.wait())
@@ -192,9 +170,16 @@ async fn crash_and_retry(setup: &Setup, crash_at: &str, request: &Value) -> Impo
         !exit.success(),
         "{crash_at}: the process should have aborted"
     );
+    setup.start(None).await
+}
 
-    let _restarted = setup.start(None).await;
-    setup.import(request).await.unwrap()
+/// Imports under `crash_at` (the process aborts), restarts, retries the same import.
+async fn crash_and_retry(setup: &Setup, crash_at: &str, request: &Value) -> ImportTrackReply {
+    let mut restarted = crash_and_restart(setup, crash_at, request).await;
+    let reply = setup.import(request).await.unwrap();
+    // Killed and reaped, so its lock on the root is gone before the test opens the index.
+    restarted.kill().await.unwrap();
+    reply
 }
 
 #[tokio::test]
@@ -246,14 +231,7 @@ async fn a_replaced_copy_survives_until_its_replacement_is_indexed() {
         let (better, better_bytes) = setup.download("better.flac", 400);
         let retry = request("job-2", &better);
 
-        let mut crashing = setup.start(Some(crash_at)).await;
-        setup.import_crashing(&retry).await;
-        let exit = tokio::time::timeout(WAIT, crashing.wait())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(!exit.success(), "{crash_at}");
-        let restarted = setup.start(None).await;
+        let mut restarted = crash_and_restart(&setup, crash_at, &retry).await;
         let files = setup.library_files();
         assert_eq!(
             files,
@@ -267,7 +245,7 @@ async fn a_replaced_copy_survives_until_its_replacement_is_indexed() {
         );
 
         let reply = setup.import(&retry).await.unwrap();
-        drop(restarted);
+        restarted.kill().await.unwrap();
 
         assert!(
             matches!(

@@ -6,6 +6,9 @@
 //! when the stored value is the one this call wrote. Any other value is another writer's, and
 //! the conflict is returned as it came.
 
+use std::error::Error as StdError;
+use std::future::Future;
+
 use async_nats::jetstream::kv::{
     CreateError, CreateErrorKind, Operation, PutError, Store, UpdateError, UpdateErrorKind,
 };
@@ -21,28 +24,15 @@ pub async fn create(
     value: Bytes,
     policy: &RetryPolicy,
 ) -> Result<u64, CreateError> {
-    let outcome = policy
-        .run(
-            |attempt| {
-                let value = value.clone();
-                async move {
-                    log_retry(store, key, attempt);
-                    store
-                        .create(key, value)
-                        .await
-                        .map_err(|error| (attempt, error))
-                }
-            },
-            |(_, error)| verdict(error),
-        )
-        .await;
-    match outcome {
-        Ok(revision) => Ok(revision),
-        Err((attempt, error)) if attempt > 1 && error.kind() == CreateErrorKind::AlreadyExists => {
-            own_write(store, key, &value, policy).await.ok_or(error)
-        }
-        Err((_, error)) => Err(error),
-    }
+    confirmed_write(
+        store,
+        key,
+        value,
+        policy,
+        |value| store.create(key, value),
+        |error: &CreateError| error.kind() == CreateErrorKind::AlreadyExists,
+    )
+    .await
 }
 
 /// [`Store::update`] over `revision`, retried under `policy`; the revision written.
@@ -53,26 +43,46 @@ pub async fn update(
     revision: u64,
     policy: &RetryPolicy,
 ) -> Result<u64, UpdateError> {
+    confirmed_write(
+        store,
+        key,
+        value,
+        policy,
+        |value| store.update(key, value, revision),
+        |error: &UpdateError| error.kind() == UpdateErrorKind::WrongLastRevision,
+    )
+    .await
+}
+
+/// Runs `write` of `value` under `policy`. When a retried try fails as `moved_on` (the key
+/// changed since the write expected it), the write counts as done if the stored value is
+/// `value`; otherwise the conflict is returned as it came.
+async fn confirmed_write<E, W, Fut>(
+    store: &Store,
+    key: &str,
+    value: Bytes,
+    policy: &RetryPolicy,
+    write: W,
+    moved_on: impl Fn(&E) -> bool,
+) -> Result<u64, E>
+where
+    E: StdError + 'static,
+    W: Fn(Bytes) -> Fut,
+    Fut: Future<Output = Result<u64, E>>,
+{
     let outcome = policy
         .run(
             |attempt| {
-                let value = value.clone();
-                async move {
-                    log_retry(store, key, attempt);
-                    store
-                        .update(key, value, revision)
-                        .await
-                        .map_err(|error| (attempt, error))
-                }
+                log_retry(store, key, attempt);
+                let written = write(value.clone());
+                async move { written.await.map_err(|error| (attempt, error)) }
             },
             |(_, error)| verdict(error),
         )
         .await;
     match outcome {
         Ok(revision) => Ok(revision),
-        Err((attempt, error))
-            if attempt > 1 && error.kind() == UpdateErrorKind::WrongLastRevision =>
-        {
+        Err((attempt, error)) if attempt > 1 && moved_on(&error) => {
             own_write(store, key, &value, policy).await.ok_or(error)
         }
         Err((_, error)) => Err(error),

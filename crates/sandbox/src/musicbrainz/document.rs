@@ -8,12 +8,7 @@ use super::json::Parts;
 #[derive(Debug)]
 pub(super) enum Document<'a> {
     /// `GET /ws/2/recording?query=`: one page of scored recordings.
-    RecordingSearch {
-        created: String,
-        count: usize,
-        offset: usize,
-        hits: Vec<(u8, &'a Track)>,
-    },
+    RecordingSearch(SearchPage<'a>),
     /// `GET /ws/2/recording/{mbid}`.
     Recording { track: &'a Track, parts: Parts },
     /// `GET /ws/2/isrc/{isrc}`: every recording carrying the code.
@@ -22,4 +17,17 @@ pub(super) enum Document<'a> {
         tracks: Vec<&'a Track>,
         parts: Parts,
     },
+}
+
+/// One page of a recording search.
+#[derive(Debug)]
+pub(super) struct SearchPage<'a> {
+    /// When the answer was made (RFC 3339).
+    pub created: String,
+    /// How many recordings matched in all.
+    pub count: usize,
+    /// How many matches come before this page.
+    pub offset: usize,
+    /// This page's recordings with their scores, best first.
+    pub hits: Vec<(u8, &'a Track)>,
 }

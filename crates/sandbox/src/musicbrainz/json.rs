@@ -9,17 +9,18 @@ use crate::catalog::{Album, Artist, Catalog, Track};
 /// A whole JSON answer.
 pub(super) fn document(catalog: &Catalog, document: &Document<'_>) -> Value {
     match document {
-        Document::RecordingSearch {
-            created,
-            count,
-            offset,
-            hits,
-        } => {
-            let recordings: Vec<Value> = hits
+        Document::RecordingSearch(page) => {
+            let recordings: Vec<Value> = page
+                .hits
                 .iter()
                 .map(|(score, track)| recording(catalog, track, Some(*score), Parts::SEARCH))
                 .collect();
-            json!({ "created": created, "count": count, "offset": offset, "recordings": recordings })
+            json!({
+                "created": page.created,
+                "count": page.count,
+                "offset": page.offset,
+                "recordings": recordings,
+            })
         }
         Document::Recording { track, parts } => recording(catalog, track, None, *parts),
         Document::Isrc {

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::MusicBrainzState;
-use super::document::Document;
+use super::document::{Document, SearchPage};
 use super::error::MusicBrainzError;
 use super::format::Format;
 use super::json::Parts;
@@ -62,14 +62,14 @@ fn search(catalog: &Catalog, params: SearchParams) -> Result<Document<'_>, Music
     let count = scored.len();
     let hits = scored.into_iter().skip(offset).take(limit).collect();
     tracing::debug!(query = text, count, "musicbrainz search answered");
-    Ok(Document::RecordingSearch {
+    Ok(Document::RecordingSearch(SearchPage {
         created: OffsetDateTime::now_utc()
             .format(&Rfc3339)
             .unwrap_or_default(),
         count,
         offset,
         hits,
-    })
+    }))
 }
 
 /// One recording by MBID.

@@ -20,23 +20,18 @@ const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="ye
 pub(super) fn document(catalog: &Catalog, document: &Document<'_>) -> String {
     let mut xml = Writer::default();
     match document {
-        Document::RecordingSearch {
-            created,
-            count,
-            offset,
-            hits,
-        } => {
+        Document::RecordingSearch(page) => {
             xml.open(
                 "metadata",
                 &[
-                    ("created", created.as_str()),
+                    ("created", page.created.as_str()),
                     ("xmlns", MMD_NAMESPACE),
                     ("xmlns:ext", EXTENSION_NAMESPACE),
                 ],
             );
-            let (count, offset) = (count.to_string(), offset.to_string());
+            let (count, offset) = (page.count.to_string(), page.offset.to_string());
             xml.open("recording-list", &[("count", &count), ("offset", &offset)]);
-            for (score, track) in hits {
+            for (score, track) in &page.hits {
                 recording(&mut xml, catalog, track, Some(*score), Parts::SEARCH);
             }
             xml.close("recording-list");

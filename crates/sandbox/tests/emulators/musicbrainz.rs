@@ -4,21 +4,17 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{spawn_fast, spawn_with};
+use crate::helpers::{json_of, spawn_fast, spawn_with, status_of};
 
 #[tokio::test]
 async fn recording_search_ranks_the_original_above_remix_and_live() {
     let app = spawn_fast().await;
     let query = r#"recording:"Glass Harbour" AND artist:"Aurora Lane""#;
-    let body: Value = app
-        .musicbrainz_get("/ws/2/recording")
-        .query(&[("query", query), ("fmt", "json")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json_of(
+        app.musicbrainz_get("/ws/2/recording")
+            .query(&[("query", query), ("fmt", "json")]),
+    )
+    .await;
     let recordings = body["recordings"].as_array().unwrap();
     assert_eq!(body["count"], 3);
     let best = &recordings[0];
@@ -52,12 +48,8 @@ async fn isrc_lookup_finds_the_recording_or_answers_404() {
         body["recordings"][0]["releases"][0]["title"],
         "Northern Lights"
     );
-    let unknown = app
-        .musicbrainz_get("/ws/2/isrc/USXXX0000001?fmt=json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unknown.status(), 404);
+    let unknown = status_of(app.musicbrainz_get("/ws/2/isrc/USXXX0000001?fmt=json")).await;
+    assert_eq!(unknown, 404);
 }
 
 #[tokio::test]
@@ -78,8 +70,8 @@ async fn second_request_within_a_second_gets_503() {
     })
     .await;
     let path = "/ws/2/isrc/GBSBX1900001?fmt=json";
-    let first = app.musicbrainz_get(path).send().await.unwrap();
-    let second = app.musicbrainz_get(path).send().await.unwrap();
-    assert_eq!(first.status(), 200);
-    assert_eq!(second.status(), 503);
+    let first = status_of(app.musicbrainz_get(path)).await;
+    let second = status_of(app.musicbrainz_get(path)).await;
+    assert_eq!(first, 200);
+    assert_eq!(second, 503);
 }

@@ -3,33 +3,17 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestSandbox, spawn_fast};
+use crate::helpers::{TestSandbox, spawn_fast, status_of};
 
 const VAULT_GLASS: &str = r"@@music\Aurora Lane\Northern Lights\01 - Glass Harbour.flac";
 
 /// Starts a search and waits for it to complete; returns its id.
 async fn completed_search(app: &TestSandbox) -> String {
-    let created: Value = app
-        .slskd_post("/searches", &json!({ "searchText": "glass harbour" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = app
+        .start_search(&json!({ "searchText": "glass harbour" }))
+        .await;
     let id = created["id"].as_str().unwrap().to_owned();
-    crate::helpers::wait_until(|| async {
-        let search: Value = app
-            .slskd_get(&format!("/searches/{id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (search["isComplete"] == true).then_some(())
-    })
-    .await;
+    app.wait_for_search(&id, "").await;
     id
 }
 
@@ -125,20 +109,13 @@ async fn paths_match_in_any_case_and_with_a_trailing_slash() {
 async fn cancel_reads_remove_in_any_case() {
     let app = spawn_fast().await;
     let id = app.enqueue("stalled_stan", VAULT_GLASS).await;
-    let removed = app
-        .slskd_delete(&format!(
-            "/transfers/downloads/stalled_stan/{id}?Remove=True"
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(removed.status(), 204);
-    let gone = app
-        .slskd_get(&format!("/transfers/downloads/stalled_stan/{id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gone.status(), 404);
+    let removed = status_of(app.slskd_delete(&format!(
+        "/transfers/downloads/stalled_stan/{id}?Remove=True"
+    )))
+    .await;
+    assert_eq!(removed, 204);
+    let gone = status_of(app.slskd_get(&format!("/transfers/downloads/stalled_stan/{id}"))).await;
+    assert_eq!(gone, 404);
 }
 
 #[tokio::test]

@@ -2,61 +2,40 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{spawn_fast, spawn_with};
+use crate::helpers::{json_of, spawn_fast, spawn_with, status_of};
 
 #[tokio::test]
 async fn api_key_is_required_but_health_is_open() {
     let app = spawn_fast().await;
-    let health = app
-        .client
-        .get(format!("{}/health", app.sandbox.urls().slskd))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status(), 200);
-    let no_key = app
-        .client
-        .get(app.slskd("/application"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(no_key.status(), 401);
-    let wrong_key = app
-        .client
-        .get(app.slskd("/application"))
-        .header("X-API-Key", "wrong-key-wrong-key")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong_key.status(), 401);
+    let health = status_of(
+        app.client
+            .get(format!("{}/health", app.sandbox.urls().slskd)),
+    )
+    .await;
+    assert_eq!(health, 200);
+    let no_key = status_of(app.client.get(app.slskd("/application"))).await;
+    assert_eq!(no_key, 401);
+    let wrong_key = status_of(
+        app.client
+            .get(app.slskd("/application"))
+            .header("X-API-Key", "wrong-key-wrong-key"),
+    )
+    .await;
+    assert_eq!(wrong_key, 401);
 }
 
 #[tokio::test]
 async fn application_reports_a_logged_in_server() {
     let app = spawn_fast().await;
-    let state: Value = app
-        .slskd_get("/application")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = json_of(app.slskd_get("/application")).await;
     assert_eq!(state["server"]["isConnected"], true);
     assert_eq!(state["server"]["isLoggedIn"], true);
     assert_eq!(state["server"]["state"], "Connected, LoggedIn");
     assert_eq!(state["version"]["current"], "0.26.0");
     app.sandbox.faults().set_slskd_disconnected(true);
-    let down: Value = app
-        .slskd_get("/application")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let down = json_of(app.slskd_get("/application")).await;
     assert_eq!(down["server"]["isLoggedIn"], false);
 }
 
@@ -132,44 +111,18 @@ async fn blocked_terms_return_nothing_unless_wildcarded() {
 #[tokio::test]
 async fn search_states_progress_and_delete_answers_204() {
     let app = spawn_with(|config| config.timing.search_duration = Duration::from_millis(300)).await;
-    let created: Value = app
-        .slskd_post("/searches", &json!({ "searchText": "voltage" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = app.start_search(&json!({ "searchText": "voltage" })).await;
     assert_eq!(created["state"], "InProgress");
     assert_eq!(created["isComplete"], false);
     let id = created["id"].as_str().unwrap().to_owned();
-    let finished: Value = crate::helpers::wait_until(|| async {
-        let search: Value = app
-            .slskd_get(&format!("/searches/{id}?includeResponses=true"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (search["isComplete"] == true).then_some(search)
-    })
-    .await;
+    let finished = app.wait_for_search(&id, "?includeResponses=true").await;
     assert_eq!(finished["state"], "Completed, TimedOut");
     assert!(finished["responseCount"].as_u64().unwrap() >= 2);
     assert!(finished["endedAt"].is_string());
-    let deleted = app
-        .slskd_delete(&format!("/searches/{id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
-    let gone = app
-        .slskd_get(&format!("/searches/{id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gone.status(), 404);
+    let deleted = status_of(app.slskd_delete(&format!("/searches/{id}"))).await;
+    assert_eq!(deleted, 204);
+    let gone = status_of(app.slskd_get(&format!("/searches/{id}"))).await;
+    assert_eq!(gone, 404);
 }
 
 #[tokio::test]

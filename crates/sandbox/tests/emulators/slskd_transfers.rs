@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use soulspot_sandbox::TransferFault;
 
-use crate::helpers::{spawn_fast, spawn_with};
+use crate::helpers::{json_of, spawn_fast, spawn_with, status_of};
 
 const VAULT_GLASS: &str = r"@@music\Aurora Lane\Northern Lights\01 - Glass Harbour.flac";
 
@@ -51,14 +51,7 @@ async fn downloads_are_listed_grouped_by_user_and_directory() {
         )
         .await;
     app.wait_for_transfer("mp3_mike", &id, completed).await;
-    let all: Value = app
-        .slskd_get("/transfers/downloads")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all = json_of(app.slskd_get("/transfers/downloads")).await;
     assert_eq!(all[0]["username"], "mp3_mike");
     let directory = &all[0]["directories"][0];
     assert_eq!(
@@ -153,70 +146,32 @@ async fn fail_once_succeeds_on_retry() {
 async fn stalled_transfer_stays_in_progress_until_cancelled() {
     let app = spawn_fast().await;
     let id = app.enqueue("stalled_stan", VAULT_GLASS).await;
-    let stalled = crate::helpers::wait_until(|| async {
-        let transfer: Value = app
-            .slskd_get(&format!("/transfers/downloads/stalled_stan/{id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (transfer["state"] == "InProgress" && transfer["bytesTransferred"].as_u64() > Some(0))
-            .then_some(transfer)
-    })
-    .await;
-    let cancelled = app
-        .slskd_delete(&format!(
-            "/transfers/downloads/stalled_stan/{id}?remove=false"
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cancelled.status(), 204);
-    let after: Value = app
-        .slskd_get(&format!("/transfers/downloads/stalled_stan/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stalled = app
+        .wait_for_transfer_where("stalled_stan", &id, |transfer| {
+            transfer["state"] == "InProgress" && transfer["bytesTransferred"].as_u64() > Some(0)
+        })
+        .await;
+    let path = format!("/transfers/downloads/stalled_stan/{id}");
+    let cancelled = status_of(app.slskd_delete(&format!("{path}?remove=false"))).await;
+    assert_eq!(cancelled, 204);
+    let after = app.transfer("stalled_stan", &id).await;
     assert_eq!(after["state"], "Completed, Cancelled");
     assert_eq!(after["bytesTransferred"], stalled["bytesTransferred"]);
-    let removed = app
-        .slskd_delete(&format!(
-            "/transfers/downloads/stalled_stan/{id}?remove=true"
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(removed.status(), 204);
-    let gone = app
-        .slskd_get(&format!("/transfers/downloads/stalled_stan/{id}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(gone.status(), 404);
+    let removed = status_of(app.slskd_delete(&format!("{path}?remove=true"))).await;
+    assert_eq!(removed, 204);
+    let gone = status_of(app.slskd_get(&path)).await;
+    assert_eq!(gone, 404);
 }
 
 #[tokio::test]
 async fn offline_user_enqueue_answers_500() {
     let app = spawn_fast().await;
     let body = json!([{ "filename": r"@@music\Aurora Lane\Northern Lights\03 - Paper Satellites.flac", "size": 1 }]);
-    let offline = app
-        .slskd_post("/transfers/downloads/ghost_gina", &body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(offline.status(), 500);
+    let offline = status_of(app.slskd_post("/transfers/downloads/ghost_gina", &body)).await;
+    assert_eq!(offline, 500);
     app.sandbox.faults().set_peer_offline("vinyl_vault", true);
-    let forced = app
-        .slskd_post("/transfers/downloads/vinyl_vault", &body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forced.status(), 500);
+    let forced = status_of(app.slskd_post("/transfers/downloads/vinyl_vault", &body)).await;
+    assert_eq!(forced, 500);
 }
 
 #[tokio::test]
@@ -278,14 +233,7 @@ async fn realistic_transfer_waits_in_queue_then_reports_growing_progress() {
         .await;
     assert!(queued["placeInQueue"].as_u64().unwrap() <= 3);
     let partial = crate::helpers::wait_until(|| async {
-        let transfer: Value = app
-            .slskd_get(&format!("/transfers/downloads/mp3_mike/{id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let transfer = app.transfer("mp3_mike", &id).await;
         let percent = transfer["percentComplete"].as_f64().unwrap_or(0.0);
         (transfer["state"] == "InProgress" && percent > 0.0 && percent < 100.0).then_some(percent)
     })
@@ -302,39 +250,24 @@ async fn a_trickling_transfer_creeps_on_and_never_finishes() {
         .faults()
         .set_file_fault(VAULT_GLASS, Some(TransferFault::Trickle));
     let id = app.enqueue("vinyl_vault", VAULT_GLASS).await;
-    let path = format!("/transfers/downloads/vinyl_vault/{id}");
     let bytes_of = |transfer: &Value| transfer["bytesTransferred"].as_u64().unwrap_or(0);
-    let get = || async {
-        let transfer: Value = app
-            .slskd_get(&path)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        transfer
-    };
-    let first = crate::helpers::wait_until(|| async {
-        let transfer = get().await;
-        (bytes_of(&transfer) > 0).then_some(transfer)
-    })
-    .await;
-    let later = crate::helpers::wait_until(|| async {
-        let transfer = get().await;
-        (bytes_of(&transfer) > bytes_of(&first)).then_some(transfer)
-    })
-    .await;
+    let first = app
+        .wait_for_transfer_where("vinyl_vault", &id, |transfer| bytes_of(transfer) > 0)
+        .await;
+    let later = app
+        .wait_for_transfer_where("vinyl_vault", &id, |transfer| {
+            bytes_of(transfer) > bytes_of(&first)
+        })
+        .await;
 
     assert_eq!(later["state"], "InProgress");
     assert!(
         bytes_of(&later) < later["size"].as_u64().unwrap() / 2,
         "a few bytes at a time: {later}"
     );
-    let cancelled = app
-        .slskd_delete(&format!("{path}?remove=true"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cancelled.status(), 204);
+    let cancelled = status_of(app.slskd_delete(&format!(
+        "/transfers/downloads/vinyl_vault/{id}?remove=true"
+    )))
+    .await;
+    assert_eq!(cancelled, 204);
 }

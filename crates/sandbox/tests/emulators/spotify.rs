@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{spawn_fast, spawn_with};
+use crate::helpers::{json_of, spawn_fast, spawn_with, status_of};
 
 const FIFTY: &str = "sandboxfifty0000000000";
 
@@ -34,15 +34,9 @@ async fn api_requires_a_valid_bearer_token() {
         "{}/v1/search?q=glass&type=track",
         app.sandbox.urls().spotify_api
     );
-    assert_eq!(app.client.get(&url).send().await.unwrap().status(), 401);
-    let forged = app
-        .client
-        .get(&url)
-        .bearer_auth("forged")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status(), 401);
+    assert_eq!(status_of(app.client.get(&url)).await, 401);
+    let forged = status_of(app.client.get(&url).bearer_auth("forged")).await;
+    assert_eq!(forged, 401);
 }
 
 #[tokio::test]
@@ -50,29 +44,21 @@ async fn search_supports_field_filters_isrc_and_plain_text() {
     let app = spawn_fast().await;
     let token = app.spotify_token().await;
     let search = |q: &str| {
-        app.spotify_get(&token, "/v1/search")
-            .query(&[("q", q), ("type", "track"), ("limit", "5")])
-            .send()
+        json_of(app.spotify_get(&token, "/v1/search").query(&[
+            ("q", q),
+            ("type", "track"),
+            ("limit", "5"),
+        ]))
     };
-    let filtered: Value = search(r#"track:"Glass Harbour" artist:"Aurora Lane""#)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let filtered = search(r#"track:"Glass Harbour" artist:"Aurora Lane""#).await;
     let items = filtered["tracks"]["items"].as_array().unwrap();
     assert_eq!(items[0]["name"], "Glass Harbour");
     assert_eq!(items[0]["external_ids"]["isrc"], "GBSBX1900001");
     assert_eq!(items[0]["album"]["name"], "Northern Lights");
     assert_eq!(filtered["tracks"]["total"], 3);
-    let by_isrc: Value = search("isrc:FRSBX1600001")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_isrc = search("isrc:FRSBX1600001").await;
     assert_eq!(by_isrc["tracks"]["items"][0]["name"], "Café Olé");
-    let plain: Value = search("cafe ole zoe").await.unwrap().json().await.unwrap();
+    let plain = search("cafe ole zoe").await;
     assert_eq!(plain["tracks"]["items"][0]["name"], "Café Olé");
 }
 
@@ -86,14 +72,7 @@ async fn search_pages_follow_next_links() {
     );
     let mut seen = 0;
     loop {
-        let page: Value = app
-            .spotify_get(&token, &url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = json_of(app.spotify_get(&token, &url)).await;
         seen += page["tracks"]["items"].as_array().unwrap().len();
         match page["tracks"]["next"].as_str() {
             Some(next) => url = next.to_owned(),
@@ -115,14 +94,7 @@ async fn collect_playlist(
     );
     let mut ids = Vec::new();
     loop {
-        let page: Value = app
-            .spotify_get(token, &url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = json_of(app.spotify_get(token, &url)).await;
         for entry in page["items"].as_array().unwrap() {
             ids.push(entry[key]["id"].as_str().unwrap().to_owned());
         }
@@ -150,20 +122,9 @@ async fn dev_mode_hides_isrc_and_caps_limit() {
     let app = spawn_with(|config| config.spotify_dev_mode = true).await;
     let token = app.spotify_token().await;
     let base = "/v1/search?q=glass&type=track";
-    let too_many = app
-        .spotify_get(&token, &format!("{base}&limit=20"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(too_many.status(), 400);
-    let page: Value = app
-        .spotify_get(&token, &format!("{base}&limit=10"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let too_many = status_of(app.spotify_get(&token, &format!("{base}&limit=20"))).await;
+    assert_eq!(too_many, 400);
+    let page = json_of(app.spotify_get(&token, &format!("{base}&limit=10"))).await;
     assert!(page["tracks"]["items"][0].get("external_ids").is_none());
 }
 
@@ -179,10 +140,6 @@ async fn throttled_requests_get_429_with_retry_after() {
         .unwrap();
     assert_eq!(throttled.status(), 429);
     assert_eq!(throttled.headers()["retry-after"], "7");
-    let next = app
-        .spotify_get(&token, "/v1/search?q=glass&type=track")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(next.status(), 200);
+    let next = status_of(app.spotify_get(&token, "/v1/search?q=glass&type=track")).await;
+    assert_eq!(next, 200);
 }

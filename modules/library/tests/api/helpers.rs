@@ -121,10 +121,7 @@ impl TestApp {
 
     /// Every file under the library root, relative to it, sorted; the index folder excluded.
     pub fn library_files(&self) -> Vec<String> {
-        let mut files = Vec::new();
-        collect_files(&self.root, &self.root, &mut files);
-        files.sort();
-        files
+        crate::files::library_files(&self.root)
     }
 
     async fn call<Rep: serde::de::DeserializeOwned>(
@@ -199,24 +196,4 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> PathBuf {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, bytes).unwrap();
     path.to_path_buf()
-}
-
-fn collect_files(root: &Path, folder: &Path, files: &mut Vec<String>) {
-    for entry in std::fs::read_dir(folder).unwrap() {
-        let path = entry.unwrap().path();
-        if path.file_name().unwrap() == ".soulspot" {
-            continue;
-        }
-        if path.is_dir() {
-            collect_files(root, &path, files);
-        } else {
-            files.push(
-                path.strip_prefix(root)
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .to_owned(),
-            );
-        }
-    }
 }

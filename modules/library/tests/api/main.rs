@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "../common/files.rs"]
+mod files;
 mod helpers;
 
 use std::collections::BTreeMap;

@@ -155,20 +155,12 @@ impl TestApp {
 
     /// Calls `soulspot.metadata.enrich.metadata`.
     pub async fn enrich(&self, file: &FileRef, track: Value) -> Result<Value, CallError> {
-        let request = json!({"job_id": "job-1", "file": file, "track": track});
-        let subject = subjects::capability("metadata", "enrich.metadata");
-        soulspot_bus::request_json(
-            &self.client,
-            &subject,
-            &request,
-            &MessageContext::default(),
-            REQUEST_TIMEOUT,
-        )
-        .await
-        .map_err(|error| match error {
-            RequestError::Service { code, message, .. } => CallError { code, message },
-            other => panic!("transport failure: {other}"),
-        })
+        self.enrich_within(file, track, REQUEST_TIMEOUT)
+            .await
+            .map_err(|error| match error {
+                RequestError::Service { code, message, .. } => CallError { code, message },
+                other => panic!("transport failure: {other}"),
+            })
     }
 
     /// Calls `enrich.metadata` with a caller that waits only `timeout`.
