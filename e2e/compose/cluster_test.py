@@ -101,9 +101,8 @@ def follow(api, jobs, completions, started):
             if job["state"] == "completed":
                 completions[job_id] = time.monotonic()
                 pending.discard(job_id)
-        if len(completions) % 50 < 5:
-            log(f"{len(completions)}/{len(jobs)} completed")
-        time.sleep(1)
+        log(f"{len(completions)}/{len(jobs)} completed")
+        time.sleep(2)
 
 
 def check_exactly_once(api, compose, sink, jobs):
@@ -115,7 +114,7 @@ def check_exactly_once(api, compose, sink, jobs):
     if len(files) != JOBS:
         raise Failure(f"the library volume holds {len(files)} files, expected {JOBS}")
     log(f"library: {stats['tracks']} tracks indexed, {len(files)} files")
-    for state in ("queued", "running"):
+    for state in ("queued", "resolving", "downloading", "processing"):
         left = api.get(f"/api/jobs?state={state}")
         if left.get("jobs"):
             raise Failure(f"{len(left['jobs'])} jobs left {state}")

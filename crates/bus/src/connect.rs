@@ -183,12 +183,18 @@ fn read_password_file(path: &Path) -> Result<Secret, ConnectError> {
     Ok(Secret::new(text.trim_end_matches(['\n', '\r'])))
 }
 
+/// How often the client pings its server. A connection that stops answering (a network cut
+/// off, a container moved to another address) is given up after two unanswered pings and a
+/// reconnect to any server of the list follows; the library's default waits a minute a ping.
+const PING_INTERVAL: Duration = Duration::from_secs(5);
+
 fn options(client_name: &str, user: &str, password: Option<&Secret>) -> ConnectOptions {
     let name = client_name.to_owned();
     let options = ConnectOptions::new()
         .name(client_name)
         .custom_inbox_prefix(inbox_prefix(user))
         .connection_timeout(Duration::from_secs(2))
+        .ping_interval(PING_INTERVAL)
         .max_reconnects(None)
         .event_callback(move |event| {
             let name = name.clone();

@@ -55,6 +55,10 @@ pub enum StoreError {
     Conflict { job_id: String },
     #[error("job store: {0}")]
     Unavailable(String),
+    /// The queue names a job the store does not show: on a cluster, a replica may answer
+    /// before it holds the write that queued the job.
+    #[error("job {job_id} is not in the store")]
+    Missing { job_id: String },
 }
 
 impl StoreError {

@@ -3,6 +3,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::{AckKind, Message};
@@ -116,6 +117,14 @@ impl Worker {
                 tracing::info!("job taken over by a later run, this one stops");
                 return;
             }
+            Ok(Err(StoreError::Missing { .. })) if is_recent(&message) => {
+                tracing::info!("queued job not readable yet, asked again later");
+                AckKind::Nak(Some(self.settings.resume_delay()))
+            }
+            Ok(Err(StoreError::Missing { .. })) => {
+                tracing::warn!("queued job has no stored state, dropped");
+                AckKind::Ack
+            }
             Ok(Err(error)) => {
                 tracing::warn!(%error, "job interrupted, will resume");
                 AckKind::Nak(Some(self.settings.resume_delay()))
@@ -147,4 +156,16 @@ impl Worker {
             AckKind::Nak(Some(self.settings.resume_delay()))
         }
     }
+}
+
+/// How long after it was queued a job the store does not show is asked for again: a
+/// replica catches up with the write that queued it well within this.
+const MISSING_GRACE: Duration = Duration::from_secs(60);
+
+/// Whether `message` was queued less than [`MISSING_GRACE`] ago.
+fn is_recent(message: &Message) -> bool {
+    message.info().is_ok_and(|info| {
+        let age = time::OffsetDateTime::now_utc() - info.published;
+        age < MISSING_GRACE
+    })
 }

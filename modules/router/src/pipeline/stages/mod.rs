@@ -78,8 +78,9 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
     /// next save — and run to its end. `Err` leaves the job to a later run.
     pub(super) async fn take_up(&self, job_id: &str) -> Result<(), StoreError> {
         let Some(mut job) = self.journal.load(job_id).await? else {
-            tracing::warn!("queued job has no stored state, dropped");
-            return Ok(());
+            return Err(StoreError::Missing {
+                job_id: job_id.to_owned(),
+            });
         };
         if job.state.is_terminal() {
             return self.republish_final_event(&mut job).await;
