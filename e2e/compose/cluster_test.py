@@ -97,7 +97,8 @@ def follow(api, jobs, completions, started):
             except (Failure, OSError):
                 continue  # the router restarting its stores; asked again next round
             if job["state"] == "failed":
-                raise Failure(f"job {job_id} (track {jobs[job_id]}) failed: {job['steps']}")
+                reason = (job["context"].get("final_event") or {}).get("data")
+                raise Failure(f"job {job_id} (track {jobs[job_id]}) failed: {reason}; steps {job['steps']}")
             if job["state"] == "completed":
                 completions[job_id] = time.monotonic()
                 pending.discard(job_id)
