@@ -328,14 +328,8 @@ pub fn relative(path: &Path, root: &Path) -> String {
         .to_string()
 }
 
-/// Whether the job ended and the store confirmed its final event: the job is saved in its
-/// final state first and its event stored right after.
+/// Whether the router's JSON of a job shows it settled (see `Job::is_finished_and_announced`).
 fn is_finished(job: &Value) -> bool {
-    let ended = job["state"] == "completed" || job["state"] == "failed";
-    let final_event = &job["context"]["final_event"]["event_id"];
-    let confirmed = final_event.is_null()
-        || job["context"]["published"]
-            .as_array()
-            .is_some_and(|published| published.contains(final_event));
-    ended && confirmed
+    serde_json::from_value::<soulspot_router::pipeline::Job>(job.clone())
+        .is_ok_and(|job| job.is_finished_and_announced())
 }

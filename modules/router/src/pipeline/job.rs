@@ -156,6 +156,18 @@ pub struct Job {
 }
 
 impl Job {
+    /// Whether the job ended and the store confirmed its final event. A job is saved in its
+    /// final state first and its final event stored right after, so a reader that also wants
+    /// the event waits for this rather than for the state.
+    pub fn is_finished_and_announced(&self) -> bool {
+        let confirmed = self
+            .context
+            .final_event
+            .as_ref()
+            .is_none_or(|event| self.context.published.contains(&event.event_id));
+        self.state.is_terminal() && confirmed
+    }
+
     pub fn new(id: String, request: JobRequest) -> Self {
         let now = OffsetDateTime::now_utc();
         Self {
