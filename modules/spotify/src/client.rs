@@ -89,6 +89,21 @@ impl SpotifyClient {
             .collect())
     }
 
+    /// The track with this id, `None` when Spotify has none.
+    #[tracing::instrument(skip(self), level = "debug")]
+    pub async fn track(&self, track_id: &str) -> Result<Option<TrackRef>, SpotifyError> {
+        const ENDPOINT: &str = "track";
+        let url = format!("{}/v1/tracks/{track_id}", self.api_url);
+        let params: Vec<(&str, &str)> = self.market_param().into_iter().collect();
+        let deadline = Instant::now() + self.call_budget;
+        let call = self.get_json::<TrackObject>(ENDPOINT, &url, &params, deadline);
+        match self.within_budget(ENDPOINT, call).await {
+            Ok(track) => Ok(track.into_track_ref()),
+            Err(SpotifyError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
     /// The playlist's name and every track on it, following `next` across pages.
     #[tracing::instrument(skip(self), level = "debug")]
     pub async fn playlist(&self, playlist_id: &str) -> Result<Playlist, SpotifyError> {

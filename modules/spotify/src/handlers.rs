@@ -10,7 +10,7 @@ use soulspot_contracts::payloads::{
 use soulspot_runtime::{CallContext, Capability, ServiceError};
 
 use crate::client::{MAX_SEARCH_LIMIT, SpotifyClient};
-use crate::playlist_ref::parse_playlist_id;
+use crate::playlist_ref::{parse_playlist_id, parse_track_reference};
 
 /// Spotify is the preferred search provider (the library's local search has 5).
 pub const SEARCH_PRIORITY: u32 = 10;
@@ -46,10 +46,12 @@ async fn search(
     request: SearchTrackRequest,
 ) -> Result<SearchTrackReply, ServiceError> {
     let limit = request.limit.unwrap_or(MAX_SEARCH_LIMIT);
-    let tracks = client
-        .search_tracks(&request.query, limit)
-        .await
-        .map_err(|error| error.to_service_error())?;
+    // A query that names one track (`spotify:track:<id>`, a track link) finds that track.
+    let found = match parse_track_reference(&request.query) {
+        Some(track_id) => client.track(&track_id).await.map(Vec::from_iter),
+        None => client.search_tracks(&request.query, limit).await,
+    };
+    let tracks = found.map_err(|error| error.to_service_error())?;
     metrics::counter!("soulspot_spotify_searches_total").increment(1);
     Ok(SearchTrackReply { tracks })
 }

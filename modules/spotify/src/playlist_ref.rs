@@ -1,5 +1,5 @@
 //! Reading a playlist reference as users paste it: a bare id, a `spotify:playlist:` URI or an
-//! `open.spotify.com` link.
+//! `open.spotify.com` link; and a track reference given as a search query.
 
 /// Spotify ids are 22 characters of base 62.
 const ID_LENGTH: usize = 22;
@@ -22,7 +22,7 @@ pub fn parse_playlist_id(reference: &str) -> Result<String, NotAPlaylist> {
     let trimmed = reference.trim();
     let candidate = match trimmed.strip_prefix("spotify:playlist:") {
         Some(id) => Some(id),
-        None if trimmed.contains("://") => id_in_url(trimmed),
+        None if trimmed.contains("://") => id_in_url(trimmed, "playlist"),
         None => Some(trimmed),
     };
     candidate
@@ -31,8 +31,20 @@ pub fn parse_playlist_id(reference: &str) -> Result<String, NotAPlaylist> {
         .ok_or_else(|| NotAPlaylist(reference.to_owned()))
 }
 
-/// The id in an `open.spotify.com` playlist link, ignoring its query and fragment.
-fn id_in_url(url: &str) -> Option<&str> {
+/// The track a search query names by reference: `spotify:track:<id>` or
+/// `https://open.spotify.com[/intl-xx]/track/<id>[?si=...]` (a bare id stays free text).
+pub fn parse_track_reference(query: &str) -> Option<String> {
+    let trimmed = query.trim();
+    let candidate = match trimmed.strip_prefix("spotify:track:") {
+        Some(id) => Some(id),
+        None => id_in_url(trimmed, "track"),
+    };
+    candidate.filter(|id| is_spotify_id(id)).map(str::to_owned)
+}
+
+/// The id in an `open.spotify.com` link to a `kind` (`playlist`, `track`), ignoring its
+/// query and fragment.
+fn id_in_url<'a>(url: &'a str, wanted: &str) -> Option<&'a str> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
@@ -45,7 +57,7 @@ fn id_in_url(url: &str) -> Option<&str> {
         kind = segments.next()?;
     }
     let id = segments.next()?;
-    (kind == "playlist" && segments.next().is_none()).then_some(id)
+    (kind == wanted && segments.next().is_none()).then_some(id)
 }
 
 #[cfg(test)]
@@ -78,6 +90,26 @@ mod tests {
             format!("http://open.spotify.com/playlist/{ID}"),
         ] {
             assert_eq!(parse_playlist_id(&link).unwrap(), ID, "{link}");
+        }
+    }
+
+    #[test]
+    fn a_query_naming_a_track_by_uri_or_link_is_a_track_reference() {
+        for query in [
+            format!("spotify:track:{ID}"),
+            format!("https://open.spotify.com/track/{ID}"),
+            format!(" https://open.spotify.com/intl-fr/track/{ID}?si=x "),
+        ] {
+            assert_eq!(parse_track_reference(&query).as_deref(), Some(ID), "{query}");
+        }
+        for query in [
+            ID.to_owned(),
+            "massive attack teardrop".to_owned(),
+            format!("spotify:playlist:{ID}"),
+            format!("https://open.spotify.com/playlist/{ID}"),
+            format!("spotify:track:{ID}x"),
+        ] {
+            assert_eq!(parse_track_reference(&query), None, "{query}");
         }
     }
 

@@ -1,0 +1,5 @@
+//! One module per group of subcommands.
+
+pub mod get;
+pub mod listing;
+pub mod sync;
