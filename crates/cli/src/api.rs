@@ -50,7 +50,11 @@ impl Api {
     /// Queues a download of free text and returns the job id.
     pub async fn submit_query(&self, query: &str) -> Result<String, CliError> {
         let reply = self
-            .send_json(Method::POST, "/api/downloads", Some(json!({"query": query})))
+            .send_json(
+                Method::POST,
+                "/api/downloads",
+                Some(json!({"query": query})),
+            )
             .await?;
         reply["job_id"]
             .as_str()
@@ -125,7 +129,10 @@ impl Api {
         if let Some(job) = job {
             request = request.query(&[("job", job)]);
         }
-        let response = request.send().await.map_err(|error| self.unreachable(error))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|error| self.unreachable(error))?;
         check(response).await
     }
 
@@ -158,7 +165,10 @@ impl Api {
     }
 
     async fn send(&self, request: RequestBuilder) -> Result<Value, CliError> {
-        let response = request.send().await.map_err(|error| self.unreachable(error))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|error| self.unreachable(error))?;
         let response = check(response).await?;
         response
             .json()

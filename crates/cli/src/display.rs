@@ -147,7 +147,8 @@ impl Watcher for JobDisplay {
                 let Some(bars) = &self.bars else { return };
                 let bar = self.download_bar.get_or_insert_with(|| {
                     let bar = bars.add(ProgressBar::new(size));
-                    let template = "  {prefix:<10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}";
+                    let template =
+                        "  {prefix:<10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}";
                     if let Ok(style) = ProgressStyle::with_template(template) {
                         bar.set_style(style.progress_chars("=> "));
                     }

@@ -85,12 +85,23 @@ async fn get_prints_the_library_path_of_the_file_and_jobs_lists_it_as_completed(
     assert_exit(&output, 0);
     let path = PathBuf::from(stdout(&output).trim());
     assert!(path.is_file(), "{}", path.display());
-    assert!(is_inside(&path, &stack.library_root()), "{}", path.display());
-    assert!(path.ends_with("01 - Glass Harbour.flac"), "{}", path.display());
+    assert!(
+        is_inside(&path, &stack.library_root()),
+        "{}",
+        path.display()
+    );
+    assert!(
+        path.ends_with("01 - Glass Harbour.flac"),
+        "{}",
+        path.display()
+    );
     // Not a terminal: a line per step as it moved on.
     let progress = stderr(&output);
     for step in ["search", "download", "import"] {
-        assert!(progress.contains(&format!("{step}: succeeded")), "{progress}");
+        assert!(
+            progress.contains(&format!("{step}: succeeded")),
+            "{progress}"
+        );
     }
 
     let completed = soulspot(&stack, &["jobs", "--state", "completed", "--json"]).await;
@@ -116,7 +127,11 @@ async fn get_with_a_spotify_track_link_fetches_that_very_track() {
     assert_exit(&output, 0);
     let path = PathBuf::from(stdout(&output).trim());
     assert!(path.is_file(), "{}", path.display());
-    assert!(path.ends_with("03 - Paper Satellites.flac"), "{}", path.display());
+    assert!(
+        path.ends_with("03 - Paper Satellites.flac"),
+        "{}",
+        path.display()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -135,6 +150,36 @@ async fn get_of_a_track_nobody_has_exits_1_with_the_failed_step_and_reason() {
     assert!(
         message.contains(&format!("failed at step `{step}`: {reason}")),
         "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_runs_a_failed_job_again_and_follows_it_to_its_end() {
+    let stack = stack().await;
+    let failed = soulspot(&stack, &["--json", "get", "Nobody Plays This Song"]).await;
+    assert_exit(&failed, 1);
+    let job_id = json(&failed)["id"].as_str().unwrap().to_owned();
+
+    let retried = soulspot(&stack, &["--json", "retry", &job_id]).await;
+    let unknown = soulspot(&stack, &["retry", "no-such-job"]).await;
+
+    // Nobody has it the second time either: it ends failed again, once retried.
+    assert_exit(&retried, 1);
+    let job = json(&retried);
+    assert_eq!(job["id"], job_id.as_str());
+    assert_eq!(job["state"], "failed");
+    assert_eq!(job["retries"], 1);
+    let step = job["failure"]["step"].as_str().unwrap();
+    assert!(
+        stderr(&retried).contains(&format!("job {job_id} failed at step `{step}`")),
+        "{}",
+        stderr(&retried)
+    );
+    assert_exit(&unknown, 5);
+    assert!(
+        stderr(&unknown).contains("404 `not_found`"),
+        "{}",
+        stderr(&unknown)
     );
 }
 
@@ -164,7 +209,13 @@ async fn status_shows_every_module_from_the_environments_url_and_key() {
     modules.sort_unstable();
     assert_eq!(
         modules,
-        ["library", "metadata", "notifications", "soulseek", "spotify"]
+        [
+            "library",
+            "metadata",
+            "notifications",
+            "soulseek",
+            "spotify"
+        ]
     );
     assert_exit(&text, 0);
     assert!(stdout(&text).contains("import.track"), "{}", stdout(&text));

@@ -100,7 +100,11 @@ mod tests {
             format!("https://open.spotify.com/track/{ID}"),
             format!(" https://open.spotify.com/intl-fr/track/{ID}?si=x "),
         ] {
-            assert_eq!(parse_track_reference(&query).as_deref(), Some(ID), "{query}");
+            assert_eq!(
+                parse_track_reference(&query).as_deref(),
+                Some(ID),
+                "{query}"
+            );
         }
         for query in [
             ID.to_owned(),
