@@ -6,3 +6,4 @@ mod helpers;
 mod playlists;
 mod resilience;
 mod tokens;
+mod tracks;
