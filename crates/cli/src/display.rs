@@ -10,6 +10,9 @@ use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, Prog
 use crate::follow::Watcher;
 use crate::job::Job;
 
+/// The operation whose bytes the download bar shows.
+const DOWNLOAD_OPERATION: &str = "download.track";
+
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -129,6 +132,14 @@ impl Watcher for JobDisplay {
             }
             self.shown.insert(step.name.clone(), step.status.clone());
             self.show_step(&step.name, &step.status, step.error.as_deref());
+            // Progress is published every few seconds at most: the last event seldom says 100%.
+            if step.operation == DOWNLOAD_OPERATION
+                && step.status == "succeeded"
+                && let Some(bar) = &self.download_bar
+            {
+                bar.set_position(bar.length().unwrap_or(0));
+                bar.finish();
+            }
         }
     }
 
