@@ -43,13 +43,31 @@ pub trait Watcher {
     fn download(&mut self, job_id: &str, bytes: u64, size: u64);
 }
 
-/// Follows the jobs in `ids` until each is completed or failed; returns them in the
-/// order they finished.
+/// What is followed: jobs by id, and the playlist they belong to, if any (its progress is
+/// read instead of each job, then only the jobs it shows ended).
+#[derive(Debug, Clone, Copy)]
+pub struct Followed<'a> {
+    pub ids: &'a [String],
+    pub playlist: Option<&'a str>,
+}
+
+impl<'a> Followed<'a> {
+    pub fn jobs(ids: &'a [String]) -> Self {
+        Self {
+            ids,
+            playlist: None,
+        }
+    }
+}
+
+/// Follows the jobs until each is completed or failed; returns them in the order they
+/// finished.
 pub async fn follow(
     api: &Api,
-    ids: &[String],
+    followed: Followed<'_>,
     watcher: &mut dyn Watcher,
 ) -> Result<Vec<Job>, CliError> {
+    let ids = followed.ids;
     let mut waiting: HashSet<String> = ids.iter().cloned().collect();
     let mut finished = Vec::new();
     // One job: a stream of that job only; several: every update, sorted out here.
@@ -66,7 +84,7 @@ pub async fn follow(
             }
             Err(_) => None,
         };
-        match reread(api, &mut waiting, &mut finished, watcher).await {
+        match reread(api, followed.playlist, &mut waiting, &mut finished, watcher).await {
             Ok(()) => failures = patience().backoff(),
             Err(error) if is_transient(&error) => {
                 failures.start();
@@ -81,7 +99,7 @@ pub async fn follow(
         }
         match stream {
             Some(stream) => {
-                watch(api, stream, &mut waiting, &mut finished, watcher).await?;
+                watch(api, followed, stream, &mut waiting, &mut finished, watcher).await?;
                 tokio::time::sleep(REOPEN).await;
             }
             None => tokio::time::sleep(POLL).await,
@@ -93,6 +111,7 @@ pub async fn follow(
 /// Reads the stream until it ends or every job finished.
 async fn watch(
     api: &Api,
+    followed: Followed<'_>,
     mut stream: EventStream,
     waiting: &mut HashSet<String>,
     finished: &mut Vec<Job>,
@@ -121,7 +140,7 @@ async fn watch(
             }
             _ = reread_timer.tick() => {
                 // A failed read here is left to the next round of the caller.
-                if reread(api, waiting, finished, watcher).await.is_err() {
+                if reread(api, followed.playlist, waiting, finished, watcher).await.is_err() {
                     return Ok(());
                 }
             }
@@ -130,20 +149,38 @@ async fn watch(
     Ok(())
 }
 
-/// Reads every job still waited for.
+/// Reads every job still waited for; of a playlist, only those its progress shows ended.
 async fn reread(
     api: &Api,
+    playlist: Option<&str>,
     waiting: &mut HashSet<String>,
     finished: &mut Vec<Job>,
     watcher: &mut dyn Watcher,
 ) -> Result<(), CliError> {
-    let mut ids: Vec<String> = waiting.iter().cloned().collect();
+    let mut ids: Vec<String> = match playlist {
+        Some(playlist) => ended_jobs(&api.playlist(playlist).await?),
+        None => waiting.iter().cloned().collect(),
+    };
+    ids.retain(|id| waiting.contains(id));
     ids.sort();
     for id in ids {
         let job = api.job(&id).await?;
         settle(job, waiting, finished, watcher);
     }
     Ok(())
+}
+
+/// The jobs a playlist's progress shows completed or failed, or gone (`unknown`: reading
+/// it then says so, rather than waiting for ever).
+fn ended_jobs(progress: &Value) -> Vec<String> {
+    let ended = |state: &str| crate::job::is_terminal(state) || state == "unknown";
+    progress["tracks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|track| track["state"].as_str().is_some_and(ended))
+        .filter_map(|track| Some(track["job_id"].as_str()?.to_owned()))
+        .collect()
 }
 
 /// Shows `job`, and moves it to `finished` when it ended.

@@ -4,7 +4,7 @@ use crate::api::Api;
 use crate::args::{GetArgs, RetryArgs};
 use crate::display::{JobDisplay, Mode};
 use crate::error::CliError;
-use crate::follow::follow;
+use crate::follow::{Followed, follow};
 
 /// Queues the download and follows it.
 pub async fn run(api: &Api, args: &GetArgs, json: bool) -> Result<(), CliError> {
@@ -32,7 +32,8 @@ async fn follow_job(api: &Api, job_id: &str, json: bool) -> Result<(), CliError>
         eprintln!("job {job_id}");
     }
     let mut display = JobDisplay::new(mode);
-    let finished = follow(api, &[job_id.to_owned()], &mut display).await;
+    let ids = [job_id.to_owned()];
+    let finished = follow(api, Followed::jobs(&ids), &mut display).await;
     display.finish();
     let job = finished?
         .pop()

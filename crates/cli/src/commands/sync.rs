@@ -9,7 +9,7 @@ use crate::api::Api;
 use crate::args::SyncArgs;
 use crate::display::Mode;
 use crate::error::CliError;
-use crate::follow::{Watcher, follow};
+use crate::follow::{Followed, Watcher, follow};
 use crate::job::{Job, is_terminal};
 
 pub async fn run(api: &Api, args: &SyncArgs, json: bool) -> Result<(), CliError> {
@@ -49,7 +49,11 @@ pub async fn run(api: &Api, args: &SyncArgs, json: bool) -> Result<(), CliError>
             _ => display.track_line(&what, Err("its job is gone".to_owned())),
         }
     }
-    let followed = follow(api, &waiting, &mut display).await;
+    let followed = Followed {
+        ids: &waiting,
+        playlist: Some(playlist_id),
+    };
+    let followed = follow(api, followed, &mut display).await;
     display.finish();
     followed?;
     if json {
