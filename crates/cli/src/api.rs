@@ -177,8 +177,13 @@ impl Api {
     }
 
     fn unreachable(&self, error: reqwest::Error) -> CliError {
-        let reason = std::error::Error::source(&error)
-            .map_or_else(|| error.to_string(), |source| source.to_string());
+        // The innermost cause says what happened ("Connection refused", "timed out").
+        let mut reason = error.to_string();
+        let mut cause = std::error::Error::source(&error);
+        while let Some(inner) = cause {
+            reason = inner.to_string();
+            cause = inner.source();
+        }
         CliError::Unreachable {
             url: self.base.clone(),
             reason,
