@@ -122,3 +122,35 @@ async fn without_a_stream_the_job_is_polled_until_it_ends() {
         "/music/A/B/01 - C.flac"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn download_progress_events_of_the_job_show_its_bytes() {
+    let progress = |job_id: &str, bytes: u64| {
+        json!({"event_id": "e", "event_type": "download.progress", "schema_version": "1.0.0",
+               "source_module": "soulseek", "correlation_id": job_id,
+               "data": {"download_id": "d", "job_id": job_id, "bytes_transferred": bytes,
+                        "size": 4_194_304, "percent": 25.0}})
+    };
+    let body = format!(
+        "event: event\ndata: {}\n\nevent: event\ndata: {}\n\n",
+        progress("another-job", 3_145_728),
+        progress("job-1", 1_048_576)
+    );
+    let stream = ResponseTemplate::new(200)
+        .insert_header("content-type", "text/event-stream")
+        .set_body_string(body);
+    let router = fake_router(stream, 1).await;
+
+    let output = get(&router).await;
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("download: 1.00 MiB of 4.00 MiB"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("3.00 MiB"),
+        "another job's bytes: {stderr}"
+    );
+}
