@@ -76,7 +76,7 @@ impl Api {
         let mut jobs = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let wanted = limit.map_or(PAGE, |limit| (limit - jobs.len()).min(PAGE));
+            let wanted = limit.map_or(PAGE, |limit| limit.saturating_sub(jobs.len()).min(PAGE));
             let mut query = vec![("limit", wanted.to_string())];
             query.extend(state.map(|state| ("state", state.to_owned())));
             query.extend(after.map(|after| ("after", after)));
