@@ -8,7 +8,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use serde_json::Value;
-use soulspot_e2e::{Stack, StackOptions};
+use soulspot_e2e::{Module, Stack, StackOptions};
 
 /// No command of these tests takes longer (a generous bound, not a timing assertion).
 const COMMAND_LIMIT: Duration = Duration::from_secs(120);
@@ -294,4 +294,30 @@ async fn sync_prints_a_line_per_track_and_exits_0_when_all_are_in_the_library() 
         let path = line.rsplit("  ").next().unwrap();
         assert!(Path::new(path).is_file(), "{line}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_exits_1_naming_each_track_that_failed_and_why() {
+    // No downloader: every job fails at its download step.
+    let options = StackOptions {
+        fast: true,
+        modules: vec![Module::Spotify, Module::Metadata, Module::Library],
+        ..StackOptions::default()
+    };
+    let stack = Stack::start(options).await.unwrap();
+
+    let output = soulspot(&stack, &["sync", "sandboxdemo00000000000"]).await;
+
+    assert_exit(&output, 1);
+    let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 5, "{lines:#?}");
+    for line in &lines {
+        assert!(line.contains(" ✗ "), "{lines:#?}");
+        assert!(line.contains("failed at download: "), "{lines:#?}");
+    }
+    assert!(
+        stderr(&output).contains("5 of 5 tracks of the playlist did not reach the library"),
+        "{}",
+        stderr(&output)
+    );
 }
