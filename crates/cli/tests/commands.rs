@@ -162,6 +162,7 @@ async fn retry_runs_a_failed_job_again_and_follows_it_to_its_end() {
 
     let retried = soulspot(&stack, &["--json", "retry", &job_id]).await;
     let unknown = soulspot(&stack, &["retry", "no-such-job"]).await;
+    let listed = soulspot(&stack, &["jobs", "--state", "failed"]).await;
 
     // Nobody has it the second time either: it ends failed again, once retried.
     assert_exit(&retried, 1);
@@ -174,6 +175,16 @@ async fn retry_runs_a_failed_job_again_and_follows_it_to_its_end() {
         stderr(&retried).contains(&format!("job {job_id} failed at step `{step}`")),
         "{}",
         stderr(&retried)
+    );
+    let listing = stdout(&listed);
+    assert!(
+        listing.starts_with(&format!("{job_id}  failed")),
+        "{listing}"
+    );
+    assert!(listing.contains("(retried 1×)"), "{listing}");
+    assert!(
+        listing.contains(&format!("failed at {step}: ")),
+        "{listing}"
     );
     assert_exit(&unknown, 5);
     assert!(

@@ -67,7 +67,15 @@ pub async fn jobs(api: &Api, args: &JobsArgs, json: bool) -> Result<(), CliError
     }
     for raw in jobs {
         let what = Job::describe(&raw);
-        let line = format!("{}  {:<11}  {what}", text(&raw["id"]), text(&raw["state"]));
+        let retried = match raw["retries"].as_u64() {
+            Some(times @ 1..) => format!(" (retried {times}×)"),
+            _ => String::new(),
+        };
+        let line = format!(
+            "{}  {:<11}  {what}{retried}",
+            text(&raw["id"]),
+            text(&raw["state"])
+        );
         match Job::from_value(raw) {
             Ok(job) if job.is_completed() => {
                 println!("{line}  {}", job.library_path().unwrap_or(""));
