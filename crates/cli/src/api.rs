@@ -129,9 +129,13 @@ impl Api {
         if let Some(job) = job {
             request = request.query(&[("job", job)]);
         }
-        let response = request
-            .send()
+        // The stream's body is open-ended, but its head must come as soon as any answer.
+        let response = tokio::time::timeout(REQUEST_TIMEOUT, request.send())
             .await
+            .map_err(|_| CliError::Unreachable {
+                url: self.base.clone(),
+                reason: "the live stream did not open in time".to_owned(),
+            })?
             .map_err(|error| self.unreachable(error))?;
         check(response).await
     }
@@ -202,10 +206,14 @@ async fn check(response: Response) -> Result<Response, CliError> {
         .as_str()
         .unwrap_or("unknown")
         .to_owned();
-    let message = body["error"]["message"]
-        .as_str()
-        .unwrap_or_else(|| status.canonical_reason().unwrap_or("no message"))
-        .to_owned();
+    let message = match body["error"]["message"].as_str() {
+        Some(message) => message.to_owned(),
+        // Not the router's JSON error: something else answers at this address.
+        None => format!(
+            "{} (not the SoulSpot router's answer: is the URL right?)",
+            status.canonical_reason().unwrap_or("no message")
+        ),
+    };
     if matches!(status.as_u16(), 401 | 403) {
         return Err(CliError::Refused { code, message });
     }

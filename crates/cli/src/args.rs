@@ -12,6 +12,7 @@ Exit codes:
   3  the router cannot be reached
   4  the router refused the API key
   5  the router refused the request or failed to answer it (e.g. no such job)
+  130  interrupted (Ctrl-C) while following: the jobs go on in the router
 
 Connection: --url, else SOULSPOT_URL, else `url` in the config file, else
 http://127.0.0.1:8080; the same for --api-key, SOULSPOT_API_KEY and `api_key`. The config

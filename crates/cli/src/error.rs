@@ -30,6 +30,8 @@ pub enum CliError {
     },
     #[error("the router's answer is not understood: {0}")]
     Reply(String),
+    #[error("interrupted; {0} go on in the router (`soulspot jobs` lists them)")]
+    Interrupted(String),
 }
 
 impl CliError {
@@ -41,6 +43,7 @@ impl CliError {
             CliError::Unreachable { .. } => 3,
             CliError::Refused { .. } => 4,
             CliError::Api { .. } | CliError::Reply(_) => 5,
+            CliError::Interrupted(_) => 130,
         };
         ExitCode::from(code)
     }

@@ -154,3 +154,48 @@ async fn download_progress_events_of_the_job_show_its_bytes() {
         "another job's bytes: {stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_while_following_exits_130_and_says_the_job_goes_on() {
+    let silent = ResponseTemplate::new(200)
+        .insert_header("content-type", "text/event-stream")
+        .set_delay(COMMAND_LIMIT);
+    let router = fake_router(silent, u64::MAX).await;
+    let home = tempfile::tempdir().unwrap();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_soulspot"))
+        .args(["--url", &router.uri(), "--api-key", KEY, "get", "a b"])
+        .env_clear()
+        .env("HOME", home.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // The stream is asked for once the command follows the job (and listens for Ctrl-C).
+    tokio::time::timeout(COMMAND_LIMIT, async {
+        while stream_requests(&router.received_requests().await.unwrap()) == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the command never opened the stream");
+
+    let pid = child.id().unwrap().to_string();
+    let sent = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .unwrap();
+    let output = tokio::time::timeout(COMMAND_LIMIT, child.wait_with_output())
+        .await
+        .expect("soulspot get did not end after Ctrl-C")
+        .unwrap();
+
+    assert!(sent.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted; job job-1 will go on in the router"),
+        "{stderr}"
+    );
+}

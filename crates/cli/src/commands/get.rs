@@ -33,8 +33,12 @@ async fn follow_job(api: &Api, job_id: &str, json: bool) -> Result<(), CliError>
     }
     let mut display = JobDisplay::new(mode);
     let ids = [job_id.to_owned()];
-    let finished = follow(api, Followed::jobs(&ids), &mut display).await;
+    let finished = tokio::select! {
+        finished = follow(api, Followed::jobs(&ids), &mut display) => Some(finished),
+        _ = tokio::signal::ctrl_c() => None,
+    };
     display.finish();
+    let finished = finished.ok_or_else(|| CliError::Interrupted(format!("job {job_id} will")))?;
     let job = finished?
         .pop()
         .ok_or_else(|| CliError::Reply(format!("job {job_id} was not reported")))?;

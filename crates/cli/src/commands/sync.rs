@@ -53,9 +53,12 @@ pub async fn run(api: &Api, args: &SyncArgs, json: bool) -> Result<(), CliError>
         ids: &waiting,
         playlist: Some(playlist_id),
     };
-    let followed = follow(api, followed, &mut display).await;
+    let followed = tokio::select! {
+        followed = follow(api, followed, &mut display) => Some(followed),
+        _ = tokio::signal::ctrl_c() => None,
+    };
     display.finish();
-    followed?;
+    followed.ok_or_else(|| CliError::Interrupted("the playlist's jobs".to_owned()))??;
     if json {
         println!("{}", api.playlist(playlist_id).await?);
     }
