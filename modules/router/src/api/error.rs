@@ -62,6 +62,9 @@ pub enum ApiError {
     Document(String),
     #[error("every live stream slot is taken")]
     TooManyStreams,
+    /// The request asks for something the job's current state does not allow.
+    #[error("{0}")]
+    NotFailed(String),
 }
 
 impl ApiError {
@@ -87,6 +90,7 @@ impl ApiError {
             ApiError::CrossOrigin => (StatusCode::FORBIDDEN, "cross_origin"),
             ApiError::Document(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::TooManyStreams => (StatusCode::SERVICE_UNAVAILABLE, "too_many_streams"),
+            ApiError::NotFailed(_) => (StatusCode::CONFLICT, "not_failed"),
             ApiError::Route(route) => match route {
                 RouteError::UnknownOperation(_) => (StatusCode::NOT_FOUND, "unknown_operation"),
                 RouteError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),

@@ -1,4 +1,5 @@
-//! `POST /api/downloads`, `GET /api/jobs`, `GET /api/jobs/{id}`: jobs over HTTP.
+//! `POST /api/downloads`, `GET /api/jobs`, `GET /api/jobs/{id}`,
+//! `POST /api/jobs/{id}/retry`: jobs over HTTP.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -8,7 +9,7 @@ use serde_json::{Value, json};
 use soulspot_contracts::TrackRef;
 
 use super::{ApiError, ApiState, ErrorBody, JsonBody};
-use crate::pipeline::{Job, JobRequest, JobState};
+use crate::pipeline::{Job, JobRequest, JobState, RetryError};
 
 const MAX_QUERY_CHARS: usize = 500;
 const DEFAULT_PAGE: usize = 50;
@@ -203,4 +204,29 @@ pub(super) async fn get_job(
         .map_err(ApiError::jobs)?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no job `{id}`")))
+}
+
+/// Runs a failed job again, from the step that failed; what succeeded is kept.
+#[utoipa::path(
+    post,
+    path = "/api/jobs/{id}/retry",
+    tag = "jobs",
+    params(("id" = String, Path, description = "The job's id", pattern = r"^[A-Za-z0-9_=-]+(\.[A-Za-z0-9_=-]+)*$", max_length = 128)),
+    responses(
+        (status = 202, description = "The job is queued again; `retries` counts the retries", body = Job),
+        (status = 404, description = "`not_found`: no such job", body = ErrorBody),
+        (status = 409, description = "`not_failed`: the job has not failed (it is running, completed, or already retried)", body = ErrorBody),
+        (status = 503, description = "`job_store_unavailable`", body = ErrorBody),
+    ),
+)]
+pub(super) async fn retry_job(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Job>), ApiError> {
+    match state.pipeline.retry(super::store_key(&id)?).await {
+        Ok(Some(job)) => Ok((StatusCode::ACCEPTED, Json(job))),
+        Ok(None) => Err(ApiError::NotFound(format!("no job `{id}`"))),
+        Err(error @ RetryError::NotFailed(_)) => Err(ApiError::NotFailed(error.to_string())),
+        Err(RetryError::Store(error)) => Err(ApiError::jobs(error)),
+    }
 }

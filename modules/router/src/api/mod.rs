@@ -67,6 +67,7 @@ fn table() -> OpenApiRouter<ApiState> {
         .routes(routes!(status::modules_status))
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(jobs::get_job))
+        .routes(routes!(jobs::retry_job))
         .routes(routes!(playlists::progress))
         .routes(routes!(search::search))
         .routes(routes!(events::recent_events))

@@ -139,6 +139,9 @@ pub struct Job {
     /// Workers that took the job up: more than one when it was resumed or redelivered.
     #[serde(default)]
     pub runs: u32,
+    /// Times a failed job was asked to run again (`POST /api/jobs/{id}/retry`).
+    #[serde(default)]
+    pub retries: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<JobFailure>,
     #[serde(with = "time::serde::rfc3339")]
@@ -178,12 +181,39 @@ impl Job {
             steps: Vec::new(),
             context: JobContext::default(),
             runs: 0,
+            retries: 0,
             failure: None,
             created_at: now,
             updated_at: now,
             revision: 0,
             stored_state: None,
         }
+    }
+
+    /// Puts a failed job back in the queue's hands: its failed steps pending again, a download
+    /// that brought no file asked for again, its failure and final event gone. What succeeded
+    /// stays done, so the run picks up at the step that failed. `false` (and nothing changed)
+    /// when the job has not failed.
+    pub fn reopen(&mut self) -> bool {
+        if self.state != JobState::Failed {
+            return false;
+        }
+        for step in &mut self.steps {
+            if step.status == StepStatus::Failed {
+                step.status = StepStatus::Pending;
+                step.finished_at = None;
+                step.error = None;
+            }
+        }
+        if self.context.downloaded_file().is_none() {
+            self.context.download = None;
+        }
+        self.context.final_event = None;
+        self.failure = None;
+        self.state = JobState::Queued;
+        self.retries += 1;
+        self.updated_at = OffsetDateTime::now_utc();
+        true
     }
 
     /// The step named `name`, created (pending) on first use.
@@ -273,6 +303,43 @@ mod tests {
         );
         assert_eq!(context["job"]["id"], "j1");
         assert_eq!(context["download"]["download_id"], "d1");
+    }
+
+    #[test]
+    fn a_reopened_job_keeps_what_succeeded_and_asks_again_for_what_failed() {
+        let mut job = Job::new("j1".to_owned(), request());
+        assert!(!job.reopen(), "a queued job is not reopened");
+        job.finish_step(
+            "resolve",
+            "search.tracks",
+            StepOutcome::Succeeded(json!({})),
+        );
+        job.finish_step(
+            "download",
+            "download.track",
+            StepOutcome::Failed("stalled".into()),
+        );
+        job.context.download = Some(DownloadState::Pending {
+            download_id: "d1".to_owned(),
+        });
+        job.state = JobState::Failed;
+        job.failure = Some(JobFailure {
+            step: "download".to_owned(),
+            reason: "stalled".to_owned(),
+        });
+
+        assert!(job.reopen());
+
+        assert_eq!(job.state, JobState::Queued);
+        assert_eq!(job.retries, 1);
+        assert_eq!(job.failure, None);
+        assert_eq!(job.context.download, None);
+        assert_eq!(job.step("resolve").unwrap().status, StepStatus::Succeeded);
+        let download = job.step("download").unwrap();
+        assert_eq!(
+            (download.status, download.error.as_deref()),
+            (StepStatus::Pending, None)
+        );
     }
 
     fn request() -> JobRequest {

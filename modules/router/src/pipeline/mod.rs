@@ -46,6 +46,15 @@ pub struct Pipeline {
     _failures: soulspot_bus::Subscription,
 }
 
+/// Why a job was not run again.
+#[derive(Debug, thiserror::Error)]
+pub enum RetryError {
+    #[error("only a failed job can be retried; this one is {}", .0.as_str())]
+    NotFailed(JobState),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     #[error(transparent)]
@@ -98,10 +107,33 @@ impl Pipeline {
     async fn submit_as(&self, job_id: String, request: JobRequest) -> Result<Job, StoreError> {
         let mut job = Job::new(job_id, request);
         self.store.save(&mut job).await?;
-        self.store.enqueue(&job.id).await?;
+        self.store.enqueue(&job).await?;
         tracing::info!(job_id = %job.id, source = %job.request.source, "job queued");
         metrics::counter!("soulspot_jobs_submitted_total").increment(1);
         Ok(job)
+    }
+
+    /// Runs failed job `id` again from the step that failed ([`Job::reopen`]); `None` when
+    /// there is no such job. Of two retries of one failure, the second finds the job no
+    /// longer failed (its save expects the revision both read).
+    pub async fn retry(&self, id: &str) -> Result<Option<Job>, RetryError> {
+        let Some(mut job) = self.store.load(id).await? else {
+            return Ok(None);
+        };
+        if !job.reopen() {
+            return Err(RetryError::NotFailed(job.state));
+        }
+        self.store
+            .save(&mut job)
+            .await
+            .map_err(|error| match error {
+                StoreError::Conflict { .. } => RetryError::NotFailed(JobState::Queued),
+                error => RetryError::Store(error),
+            })?;
+        self.store.enqueue(&job).await?;
+        tracing::info!(job_id = %job.id, retries = job.retries, "failed job queued again");
+        metrics::counter!("soulspot_jobs_retried_total").increment(1);
+        Ok(Some(job))
     }
 
     pub async fn job(&self, id: &str) -> Result<Option<Job>, StoreError> {

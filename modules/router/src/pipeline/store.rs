@@ -243,14 +243,19 @@ impl JobStore {
         Ok(keys)
     }
 
-    /// Puts a job on the work queue; a second enqueue of the same job id is dropped.
-    pub async fn enqueue(&self, job_id: &str) -> Result<(), StoreError> {
+    /// Puts a job on the work queue; a second enqueue of the same run of a job (its id and
+    /// its number of retries) is dropped.
+    pub async fn enqueue(&self, job: &Job) -> Result<(), StoreError> {
+        let message_id = match job.retries {
+            0 => job.id.clone(),
+            retries => format!("{}.retry.{retries}", job.id),
+        };
         publish_acked(
             &self.jetstream,
             QUEUE_SUBJECT,
-            job_id,
+            &message_id,
             HeaderMap::new(),
-            job_id.to_owned().into(),
+            job.id.clone().into(),
             &self.write_retry,
         )
         .await

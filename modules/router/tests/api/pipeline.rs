@@ -143,6 +143,52 @@ async fn without_a_library_module_the_job_fails_at_the_required_import_step() {
 }
 
 #[tokio::test]
+async fn a_retried_job_runs_again_from_its_failed_step_and_completes() {
+    let app = spawn_app().await;
+    let counters = Arc::new(Counters::default());
+    let _modules = [
+        fakes::start_downloader(
+            &app,
+            Downloads::Succeed {
+                delay: Duration::ZERO,
+            },
+            counters.clone(),
+        )
+        .await,
+        fakes::start_metadata(&app).await,
+    ];
+    let job_id = app
+        .post_download(json!({"track": {"title": "Teardrop", "artist": "Massive Attack"}}))
+        .await;
+    let failed = app.wait_for_job(&job_id, FINISH).await;
+    assert_eq!(failed["failure"]["step"], "import", "{failed}");
+    let retry = format!("/api/jobs/{job_id}/retry");
+
+    let _library = fakes::start_library(&app, counters.clone()).await;
+    let (status, queued) = app.post(&retry, String::new()).await;
+
+    assert_eq!(status, 202, "{queued}");
+    assert_eq!(queued["state"], "queued");
+    assert_eq!(queued["retries"], 1);
+    assert_eq!(step(&queued, "import")["status"], "pending");
+    let job = app.wait_for_job(&job_id, FINISH).await;
+    assert_eq!(job["state"], "completed", "{job}");
+    assert_eq!(job["failure"], Value::Null);
+    assert_eq!(step(&job, "import")["attempts"], 2);
+    assert_eq!(counters.downloads.of(&job_id), 1, "the download is kept");
+    let (_, completed) = app.get("/api/events?type=pipeline.completed").await;
+    assert_eq!(completed[0]["data"]["job_id"], job_id.as_str());
+
+    let (status, body) = app.post(&retry, String::new()).await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (409, &json!("not_failed"))
+    );
+    let (status, _) = app.post("/api/jobs/no-such-job/retry", String::new()).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
 async fn a_failing_required_step_is_tried_its_retries_plus_one_times_and_no_more() {
     let app = spawn_app().await;
     let counters = Arc::new(Counters::default());

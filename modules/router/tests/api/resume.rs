@@ -75,7 +75,7 @@ async fn a_job_resumed_after_the_deduplication_window_does_not_send_its_final_ev
     // The condition under test is time itself: past the window a copy would be stored.
     tokio::time::sleep(DUPLICATE_WINDOW + Duration::from_millis(500)).await;
 
-    store.enqueue(&job.id).await.unwrap();
+    store.enqueue(&job).await.unwrap();
 
     let record = app
         .wait_for_job_record(&job.id, |job| {
