@@ -152,7 +152,7 @@ function moduleCard(module, status) {
   const card = el('article', { class: 'module', 'data-module': module.name, 'data-status': module.status }, [
     el('header', {}, [el('h3', { text: module.name }), badge(module.status)]),
     el('p', { class: 'instances', text: instances }),
-    el('ul', { class: 'capabilities' }, module.capabilities.map((capability) =>
+    el('ul', { class: 'capabilities' }, sortedCapabilities(module).map((capability) =>
       el('li', { text: capability.operation, title: `priority ${capability.priority}` }))),
   ]);
   for (const check of module.checks.filter((check) => !check.ok)) {
@@ -160,6 +160,10 @@ function moduleCard(module, status) {
   }
   if (module.status !== 'active') card.append(moduleWarning(module, status.warnings));
   return card;
+}
+
+function sortedCapabilities(module) {
+  return [...module.capabilities].sort((a, b) => a.operation.localeCompare(b.operation));
 }
 
 /** Why a module that is not active matters: the capabilities nobody serves without it. */
@@ -230,8 +234,6 @@ function renderJob(job) {
 function jobRow(job) {
   const attempts = job.steps.reduce((sum, step) => sum + (step.attempts || 0), 0);
   const retries = job.retries || 0;
-  const running = job.steps.find((step) => step.status === 'running');
-  const current = running || job.steps[job.steps.length - 1];
   const failure = job.failure ? `${job.failure.step}: ${job.failure.reason}` : '';
   const retry = el('button', { class: 'retry small', type: 'button', text: 'Retry' });
   retry.hidden = job.state !== 'failed';
@@ -239,12 +241,20 @@ function jobRow(job) {
   return el('tr', { 'data-job': job.id, 'data-state': job.state }, [
     el('td', { text: describeJob(job), title: job.id }),
     el('td', { class: 'state' }, [badge(job.state)]),
-    el('td', { class: 'step', text: current ? `${current.name} (${current.status})` : '' }),
+    el('td', { class: 'step', text: currentStep(job) }),
     el('td', { class: 'progress' }, progressCell(job)),
     el('td', { class: 'attempts', text: retries ? `${attempts} (retried ${retries}×)` : `${attempts}` }),
     el('td', { class: 'error', text: failure }),
     el('td', {}, [retry]),
   ]);
+}
+
+/** The step the job is at: the running one, else the one it failed at, else the last. */
+function currentStep(job) {
+  if (job.state === 'failed' && job.failure) return `${job.failure.step} (failed)`;
+  const running = job.steps.find((step) => step.status === 'running');
+  const current = running || job.steps[job.steps.length - 1];
+  return current ? `${current.name} (${current.status})` : '';
 }
 
 function describeJob(job) {
@@ -289,10 +299,10 @@ function onEvent(event) {
     if (job) renderJob(job);
   }
   const time = new Date(event.occurred_at);
-  const summary = [event.source_module, data.job_id, data.percent !== undefined ? `${data.percent}%` : '']
-    .filter(Boolean).join(' · ');
+  const percent = typeof data.percent === 'number' ? `${Math.round(data.percent)}%` : '';
+  const summary = [event.source_module, data.job_id, percent].filter(Boolean).join(' · ');
   const item = el('li', { 'data-type': event.event_type }, [
-    el('time', { datetime: event.occurred_at, text: time.toLocaleTimeString() }),
+    el('time', { datetime: event.occurred_at, text: time.toLocaleTimeString([], { hourCycle: 'h23' }) }),
     el('span', { class: 'mono', text: event.event_type }),
     el('span', { text: summary }),
   ]);
