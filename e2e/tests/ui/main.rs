@@ -25,15 +25,26 @@ struct Dashboard {
 
 impl Dashboard {
     async fn open() -> Self {
+        let dashboard = Self::without_key().await;
+        let key = dashboard.stack.api_key.expose().to_owned();
+        dashboard.give_key(&key).await;
+        dashboard
+    }
+
+    /// The page open at its key form.
+    async fn without_key() -> Self {
         let stack = Stack::start(StackOptions::default()).await.unwrap();
         let browser = Browser::start().await.unwrap();
         browser.open(&stack.url("/")).await.unwrap();
-        let key = browser.find("#key-input").await.unwrap();
-        browser
-            .type_into(&key, &format!("{}\n", stack.api_key.expose()))
+        Self { stack, browser }
+    }
+
+    async fn give_key(&self, key: &str) {
+        let input = self.browser.find("#key-input").await.unwrap();
+        self.browser
+            .type_into(&input, &format!("{key}\n"))
             .await
             .unwrap();
-        Self { stack, browser }
     }
 
     /// Waits until `script` (a function body) returns something truthy in the page.
@@ -95,6 +106,46 @@ impl Dashboard {
         let element = self.browser.find(css).await.unwrap();
         self.browser.text(&element).await.unwrap()
     }
+}
+
+#[tokio::test]
+async fn the_page_asks_for_the_key_again_when_refused_and_keeps_a_good_one_across_reloads() {
+    let dashboard = Dashboard::without_key().await;
+    let key_form_shown = "return !document.getElementById('key-panel').hidden";
+
+    dashboard.give_key("not-the-key-0123456789abcdef").await;
+
+    dashboard
+        .wait_for(
+            "the key refused",
+            "return document.getElementById('key-error').textContent.includes('refused')",
+            SEEN,
+        )
+        .await;
+    let hidden = dashboard
+        .browser
+        .run(
+            "return document.getElementById('dashboard').hidden",
+            json!([]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(hidden, json!(true), "no dashboard behind a refused key");
+    let key = dashboard.stack.api_key.expose().to_owned();
+    dashboard.give_key(&key).await;
+    dashboard.module_status("soulseek", "active").await;
+    dashboard
+        .browser
+        .open(&dashboard.stack.url("/"))
+        .await
+        .unwrap();
+    dashboard.module_status("soulseek", "active").await;
+    let asked = dashboard
+        .browser
+        .run(key_form_shown, json!([]))
+        .await
+        .unwrap();
+    assert_eq!(asked, json!(false), "the key is asked for once");
 }
 
 #[tokio::test]
