@@ -9,12 +9,14 @@ NATS_PORT ?= 4222
 ROUTER_BIND ?= 127.0.0.1:8080
 export SOULSPOT_NATS_SERVER := $(NATS_SERVER)
 
-.PHONY: help tools schemathesis nats run demo test api-fuzz lint fmt fmt-check clippy contracts-check bench images images-smoke compose-v2 compose-test cluster-test clean-data
+.PHONY: help tools chromium schemathesis nats run demo test ui-test api-fuzz lint fmt fmt-check clippy contracts-check bench images images-smoke compose-v2 compose-test cluster-test clean-data
 
 help:
 	@echo "make demo     start the whole stack, download a track end to end, stop"
 	@echo "make run      start the whole stack (NATS, sandbox, modules, router) until Ctrl-C"
-	@echo "make test     run every test against a real nats-server"
+	@echo "make test     run every test against a real nats-server (the dashboard's in headless Chromium)"
+	@echo "make ui-test  only the dashboard's browser tests"
+	@echo "make chromium install Debian's chromium and chromium-driver if chromedriver is missing"
 	@echo "make api-fuzz fuzz the HTTP API against its OpenAPI document (schemathesis)"
 	@echo "make lint     rustfmt check + clippy -D warnings on all targets"
 	@echo "make fmt      format the code"
@@ -40,6 +42,10 @@ $(NATS_SERVER):
 	fi
 	@$(NATS_SERVER) --version
 
+# Debian's chromium + chromium-driver for the dashboard's browser tests (apt-get, as root).
+chromium:
+	@scripts/chromium.sh
+
 # schemathesis, pinned, only for `make api-fuzz`: `make tools` stays quick.
 SCHEMATHESIS_VERSION := 4.32.5
 SCHEMATHESIS := $(VENV)/bin/schemathesis
@@ -64,9 +70,14 @@ demo: tools
 	@scripts/stack.sh demo
 
 # Benchmarks are programs (harness = false): `--all-targets` would run them, so name the rest.
-test: tools
+test: tools chromium
 	cargo test --workspace --lib --bins --tests
 	cargo test --workspace --doc
+
+# The dashboard in headless Chromium against the whole stack; screenshots of each state land
+# in target/ui-screenshots/.
+ui-test: tools chromium
+	cargo test -p soulspot-e2e --test ui
 
 # The router with test-defined modules on a real nats-server, fuzzed by schemathesis against
 # GET /api/openapi.json: fails on any 5xx or any answer the document does not describe.

@@ -4,22 +4,27 @@
 //! pipeline benchmark; modules never depend on this.
 
 pub mod instant;
+mod launch;
 
+use launch::{Launcher, Running};
+
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use serde_json::{Value, json};
+use serde_json::Value;
 use soulspot_bus::testing::NatsServer;
 use soulspot_contracts::operations::modules;
 use soulspot_router::RouterSettings;
-use soulspot_runtime::{Application, Secret, ServiceSettings, Validate};
+use soulspot_runtime::Secret;
 use soulspot_sandbox::{Sandbox, SandboxConfig};
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 /// The modules a stack runs; leave one out to see the stack without it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Module {
     Spotify,
     Soulseek,
@@ -92,6 +97,10 @@ pub struct Stack {
     /// Sends the API key with every request.
     pub http: reqwest::Client,
     folders: tempfile::TempDir,
+    /// The modules serving now, each with its own stop.
+    running: Mutex<HashMap<Module, Running>>,
+    stop: CancellationToken,
+    options: StackOptions,
     /// Stops the router and every module (each drains as its binary would on SIGTERM).
     _stop: DropGuard,
 }
@@ -118,89 +127,17 @@ impl Stack {
             config.catalog = catalog.clone();
         }
         let sandbox = Sandbox::start(config).await?;
-        let service = |module: &str| ServiceSettings {
-            nats: nats.settings_for(module),
-            ..ServiceSettings::default()
-        };
         let stop = CancellationToken::new();
+        let launcher = Launcher {
+            nats: &nats,
+            sandbox: &sandbox,
+            folders: folders.path(),
+            options: &options,
+            stop: &stop,
+        };
+        let mut running = HashMap::new();
         for module in &options.modules {
-            match module {
-                Module::Spotify => {
-                    let mut settings = soulspot_spotify::SpotifySettings {
-                        service: service(modules::SPOTIFY),
-                        ..Default::default()
-                    };
-                    settings.spotify.accounts_url = sandbox.urls().spotify_accounts.clone();
-                    settings.spotify.api_url = sandbox.urls().spotify_api.clone();
-                    settings.spotify.client_id = "sandbox-client-id".to_owned();
-                    settings.spotify.client_secret = Secret::new("sandbox-client-secret");
-                    if let Some(budget) = options.spotify_call_budget_ms {
-                        settings.spotify.call_budget_ms = budget;
-                    }
-                    serve::<soulspot_spotify::SpotifyModule>(settings, &stop, &nats).await?;
-                }
-                Module::Soulseek => {
-                    let mut settings = soulspot_soulseek::SoulseekSettings {
-                        service: service(modules::SOULSEEK),
-                        ..Default::default()
-                    };
-                    settings.slskd.url = sandbox.urls().slskd.clone();
-                    settings.slskd.api_key = Secret::new(sandbox.slskd_api_key());
-                    settings.slskd.downloads_dir = downloads.clone();
-                    settings.downloads.max_concurrent = options.max_concurrent_jobs;
-                    // The catalog's stalled peer is the fastest source of one track: give up
-                    // on it quickly and move to the next candidate.
-                    settings.downloads.stall_timeout_secs = 3;
-                    if options.fast {
-                        settings.slskd.busy_retry.base_ms = 5;
-                        settings.search.poll_interval_ms = 5;
-                        settings.downloads.poll_interval_ms = 5;
-                        settings.search.rate_limit_searches = 1_000_000;
-                    }
-                    serve::<soulspot_soulseek::SoulseekModule>(settings, &stop, &nats).await?;
-                }
-                Module::Metadata => {
-                    let mut settings = soulspot_metadata::MetadataSettings {
-                        service: service(modules::METADATA),
-                        ..Default::default()
-                    };
-                    settings.musicbrainz.url = sandbox.urls().musicbrainz.clone();
-                    settings.coverart.url = sandbox.urls().coverartarchive.clone();
-                    settings.tagging.downloads_dir = downloads.clone();
-                    if options.fast {
-                        settings.musicbrainz.rate_limit_interval_ms = 1;
-                    }
-                    serve::<soulspot_metadata::MetadataModule>(settings, &stop, &nats).await?;
-                }
-                Module::Library => {
-                    let mut settings = soulspot_library::LibrarySettings {
-                        service: service(modules::LIBRARY),
-                        ..Default::default()
-                    };
-                    settings.library.root = folders.path().join("library");
-                    settings.library.downloads_dir = downloads.clone();
-                    settings.library.index_path = folders.path().join("library.db");
-                    if let Some(limit) = options.library_max_request_bytes {
-                        settings.service.limits.max_request_bytes = limit;
-                    }
-                    serve::<soulspot_library::LibraryModule>(settings, &stop, &nats).await?;
-                }
-                Module::Notifications => {
-                    let channels = match &options.webhook_url {
-                        Some(url) => {
-                            json!([{"kind": "webhook", "url": url, "secret": "e2e-secret"}])
-                        }
-                        None => json!([]),
-                    };
-                    let settings = soulspot_notifications::NotificationsSettings {
-                        service: service(modules::NOTIFICATIONS),
-                        channels: serde_json::from_value(channels)?,
-                        ..Default::default()
-                    };
-                    serve::<soulspot_notifications::NotificationsModule>(settings, &stop, &nats)
-                        .await?;
-                }
-            }
+            running.insert(*module, launcher.start(*module).await?);
         }
         let mut settings = RouterSettings::default();
         settings.service.nats = nats.settings_for(modules::ROUTER);
@@ -226,10 +163,48 @@ impl Stack {
             http: keyed_client(&api_key)?,
             api_key,
             folders,
+            running: Mutex::new(running),
+            stop: stop.clone(),
+            options,
             _stop: stop.drop_guard(),
         };
-        stack.wait_for_active(options.modules.len()).await?;
+        stack.wait_for_active(stack.options.modules.len()).await?;
         Ok(stack)
+    }
+
+    /// Stops one module as its binary stops on SIGTERM (it announces its stop and drains);
+    /// returns once it has stopped. Stopping a module that is not running does nothing.
+    pub async fn stop_module(&self, module: Module) -> anyhow::Result<()> {
+        let running = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&module);
+        match running {
+            Some(running) => running.stop().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Starts a module stopped by [`Stack::stop_module`] again, with the same settings.
+    pub async fn start_module(&self, module: Module) -> anyhow::Result<()> {
+        let launcher = Launcher {
+            nats: &self.nats,
+            sandbox: &self.sandbox,
+            folders: self.folders.path(),
+            options: &self.options,
+            stop: &self.stop,
+        };
+        let started = launcher.start(module).await?;
+        let previous = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(module, started);
+        match previous {
+            Some(previous) => previous.stop().await,
+            None => Ok(()),
+        }
     }
 
     pub fn library_root(&self) -> PathBuf {
@@ -293,31 +268,6 @@ impl Stack {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-}
-
-/// Checks `settings` as the binary's loader would, builds the module through its
-/// `Application` and serves it until `stop` is cancelled.
-///
-/// A module that fails to start is reported with what the server refused it, if anything.
-async fn serve<M>(
-    settings: M::Settings,
-    stop: &CancellationToken,
-    nats: &NatsServer,
-) -> anyhow::Result<()>
-where
-    M: soulspot_runtime::Module,
-    M::Settings: Validate,
-{
-    settings.validate()?;
-    let application = Application::<M>::build(settings).await.with_context(|| {
-        format!(
-            "failed to start the {} module; refused by nats: {:#?}",
-            M::NAME,
-            nats.permission_violations()
-        )
-    })?;
-    tokio::spawn(application.run_until_stopped(stop.clone().cancelled_owned()));
-    Ok(())
 }
 
 /// The path relative to `root`, for readable assertions.

@@ -54,7 +54,7 @@ impl Application {
         registry.first_poll().await;
         let router = Arc::new(Router::new(
             client.clone(),
-            registry,
+            registry.clone(),
             settings.router.clone(),
         ));
         let pipeline = Pipeline::start(router.clone(), events.clone(), settings.pipeline.clone())
@@ -66,6 +66,7 @@ impl Application {
         };
         let streams = StreamHub::start(
             &client,
+            registry,
             settings.api.max_streams,
             settings.api.stream_buffer,
         )
@@ -79,10 +80,9 @@ impl Application {
             streams: streams.clone(),
             settings: api_settings,
         };
-        let routes = api::routes(state).merge(soulspot_runtime::http::ops_routes(
-            client.clone(),
-            HealthChecks::default(),
-        ));
+        let routes = api::routes(state).merge(crate::ui::routes()).merge(
+            soulspot_runtime::http::ops_routes(client.clone(), HealthChecks::default()),
+        );
         let server = HttpServer::start(&settings.service.http.bind, routes)
             .await
             .with_context(|| format!("failed to bind {}", settings.service.http.bind))?;

@@ -8,6 +8,7 @@ pub mod pipeline;
 pub mod registry;
 pub mod route;
 pub mod settings;
+pub mod ui;
 
 pub use app::Application;
 pub use registry::Registry;

@@ -11,9 +11,11 @@ use soulspot_contracts::{HealthCheck, HealthReport, ModuleStatus, subjects};
 use tokio::sync::{Notify, watch};
 
 pub use status::{ModuleView, ProviderView, StatusReport};
+pub use warning::CapabilityWarning;
 
 mod endpoint;
 mod status;
+mod warning;
 
 pub use endpoint::Endpoint;
 use endpoint::Offered;
@@ -41,7 +43,7 @@ pub struct Candidate {
 }
 
 /// A module that offers an operation, and what keeps it from serving it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Provider {
     pub module: String,
     pub status: ModuleStatus,
@@ -74,6 +76,9 @@ pub struct Registry {
     polls: watch::Sender<u64>,
     /// Asks the monitor for a poll now, ahead of its interval.
     poll_wanted: Notify,
+    /// Counts the changes that may have altered the status report (every poll, every
+    /// instance gone): live streams compare the report after each.
+    changes: watch::Sender<u64>,
 }
 
 impl Default for Registry {
@@ -82,6 +87,7 @@ impl Default for Registry {
             state: RwLock::default(),
             polls: watch::channel(0).0,
             poll_wanted: Notify::new(),
+            changes: watch::channel(0).0,
         }
     }
 }
@@ -101,6 +107,16 @@ impl Registry {
         let seen = *polls.borrow_and_update();
         self.poll_wanted.notify_one();
         let _ = tokio::time::timeout(limit, polls.wait_for(|applied| *applied > seen)).await;
+    }
+
+    /// Ticks whenever the status report may have changed.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&self) {
+        self.changes
+            .send_modify(|changes| *changes = changes.wrapping_add(1));
     }
 
     /// Resolves when someone wants a poll ahead of the interval.
@@ -194,6 +210,7 @@ impl Registry {
         }
         drop(state);
         self.polls.send_modify(|applied| *applied += 1);
+        self.changed();
     }
 
     /// An instance said it stopped: forget it, and mark the module inactive if it was the last.
@@ -206,6 +223,8 @@ impl Registry {
                 entry.status = ModuleStatus::Inactive;
             }
         }
+        drop(state);
+        self.changed();
     }
 
     /// A request found nobody listening: the module is gone until a poll says otherwise.
@@ -214,6 +233,7 @@ impl Registry {
             log_transition(module, entry.status, ModuleStatus::Inactive);
             entry.status = ModuleStatus::Inactive;
         }
+        self.changed();
     }
 
     /// Providers of `operation` that may be tried now, best first.
@@ -230,34 +250,6 @@ impl Registry {
     /// Clears the warning once a provider answers again.
     pub fn provider_answered(&self, operation: &str) {
         self.write().warned.remove(operation);
-    }
-
-    /// Modules that offered `operation` since the router started, whatever their status now.
-    pub fn providers(&self, operation: &str) -> Vec<Provider> {
-        let state = self.read();
-        let routable = |module: &String| {
-            state
-                .modules
-                .get(module)
-                .is_some_and(|entry| entry.status.is_routable())
-        };
-        state
-            .modules
-            .iter()
-            .filter_map(|(name, entry)| {
-                let endpoint = entry.endpoints.iter().find(|e| e.operation == operation)?;
-                Some(Provider {
-                    module: name.clone(),
-                    status: entry.status,
-                    waiting_for: endpoint
-                        .required_modules
-                        .iter()
-                        .filter(|required| !routable(required))
-                        .cloned()
-                        .collect(),
-                })
-            })
-            .collect()
     }
 }
 

@@ -242,23 +242,22 @@ impl Router {
         metrics::counter!("soulspot_route_unavailable_total", "operation" => operation.to_owned())
             .increment(1);
         if self.registry.should_warn_missing(operation) {
-            let providers = self.registry.providers(operation);
+            let warning = self.registry.warning(operation);
             let join = |part: fn(&crate::registry::Provider) -> String| {
-                providers.iter().map(part).collect::<Vec<_>>().join(",")
-            };
-            let module = join(|provider| provider.module.clone());
-            let action = if providers.is_empty() {
-                format!("start a module that offers {operation}")
-            } else {
-                format!("start {module} or another module that offers {operation}")
+                warning
+                    .providers
+                    .iter()
+                    .map(part)
+                    .collect::<Vec<_>>()
+                    .join(",")
             };
             tracing::warn!(
-                module = %module,
+                module = %join(|provider| provider.module.clone()),
                 operation,
                 status = %join(|provider| provider.status.as_str().to_owned()),
                 waiting_for = %join(|provider| provider.waiting_for.join("+")),
-                impact = %format!("requests for {operation} fail until a provider is active"),
-                action = %action,
+                impact = %warning.impact,
+                action = %warning.action,
                 "capability unavailable"
             );
         }

@@ -1,5 +1,5 @@
-//! The registry as `GET /api/modules/status` shows it: modules, instances, capabilities and
-//! the public form of each health check (see [`PublicCheck`] for why not the detail).
+//! The registry as `GET /api/modules/status` shows it: modules, instances, capabilities, a
+//! warning per capability nobody serves, and the public form of each health check (see [`PublicCheck`] for why not the detail).
 
 use std::collections::BTreeMap;
 
@@ -7,6 +7,7 @@ use serde::Serialize;
 use soulspot_contracts::ModuleStatus;
 use soulspot_runtime::health::PublicCheck;
 
+use super::warning::{CapabilityWarning, missing_capabilities};
 use super::{Endpoint, Instance, Registry};
 
 impl Registry {
@@ -47,6 +48,7 @@ impl Registry {
             .values()
             .partition(|module| module.status.is_routable());
         StatusReport {
+            warnings: missing_capabilities(&state),
             active: active.iter().map(|module| module.name.clone()).collect(),
             inactive: inactive.iter().map(|module| module.name.clone()).collect(),
             modules: modules.into_values().collect(),
@@ -63,6 +65,8 @@ pub struct StatusReport {
     pub capabilities: BTreeMap<String, Vec<ProviderView>>,
     pub active: Vec<String>,
     pub inactive: Vec<String>,
+    /// One per routable operation no active module can serve now, in pipeline order.
+    pub warnings: Vec<CapabilityWarning>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cluster;
+mod dashboard;
 mod errors;
 mod fakes;
 mod helpers;

@@ -27,6 +27,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/modules/status", "/api/modules/status"),
     ("GET", "/api/jobs", "/api/jobs"),
     ("GET", "/api/jobs/{id}", "/api/jobs/some-job"),
+    ("POST", "/api/jobs/{id}/retry", "/api/jobs/some-job/retry"),
     ("GET", "/api/playlists/{id}", "/api/playlists/some-list"),
     ("GET", "/api/search", "/api/search?q=teardrop"),
     ("GET", "/api/events", "/api/events"),
