@@ -143,6 +143,20 @@ async fn without_a_library_module_the_job_fails_at_the_required_import_step() {
 }
 
 #[tokio::test]
+async fn without_a_downloader_the_job_fails_with_its_download_step_marked_failed() {
+    let app = spawn_app().await;
+    let job_id = app
+        .post_download(json!({"track": {"title": "Teardrop", "artist": "Massive Attack"}}))
+        .await;
+    let job = app.wait_for_job(&job_id, FINISH).await;
+
+    assert_eq!(job["failure"]["step"], "download", "{job}");
+    let download = step(&job, "download");
+    assert_eq!(download["status"], "failed", "{job}");
+    assert_eq!(download["error"], job["failure"]["reason"]);
+}
+
+#[tokio::test]
 async fn a_retried_job_runs_again_from_its_failed_step_and_completes() {
     let app = spawn_app().await;
     let counters = Arc::new(Counters::default());

@@ -13,7 +13,7 @@ use soulspot_contracts::payloads::{
 
 use super::{Halt, Journal, Run, failure};
 use crate::pipeline::context::JobContext;
-use crate::pipeline::job::{Job, JobFailure, JobState, StepStatus};
+use crate::pipeline::job::{Job, JobFailure, JobState, StepOutcome, StepStatus};
 use crate::pipeline::routing::Route;
 use crate::pipeline::store::StoreError;
 
@@ -82,6 +82,16 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
         failure: JobFailure,
     ) -> Result<(), StoreError> {
         tracing::warn!(step = %failure.step, reason = %failure.reason, "pipeline failed");
+        // The step the failure interrupted ends failed too, so the record never shows it
+        // still running.
+        let interrupted = job
+            .step(&failure.step)
+            .filter(|step| step.status == StepStatus::Running)
+            .map(|step| step.operation.clone());
+        if let Some(operation) = interrupted {
+            let outcome = StepOutcome::Failed(failure.reason.clone());
+            job.finish_step(&failure.step, &operation, outcome);
+        }
         let failed = PipelineFailed {
             job_id: job.id.clone(),
             track: job.track.clone(),
