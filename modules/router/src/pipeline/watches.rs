@@ -115,18 +115,9 @@ impl Pipeline {
 
     /// Claims the due watches and syncs each, recording how each sync went.
     async fn sync_due_watches(&self) -> Result<(), StoreError> {
-        let now = OffsetDateTime::now_utc();
         let due = self
             .store
-            .change_watches(|watches| {
-                let mut due = Vec::new();
-                for watch in watches.iter_mut().filter(|watch| watch.next_sync_at <= now) {
-                    watch.next_sync_at = after(now, watch.interval_seconds);
-                    watch.last_synced_at = Some(now);
-                    due.push(watch.clone());
-                }
-                due
-            })
+            .claim_due_watches(OffsetDateTime::now_utc())
             .await?;
         for watch in due {
             let outcome = self.sync_playlist(&watch.playlist).await;

@@ -15,6 +15,7 @@ mod resume;
 mod security;
 mod streams;
 mod takeover;
+mod watches;
 
 use std::time::Duration;
 

@@ -6,6 +6,8 @@
 //! routers look at once, only the one whose write lands syncs them; the others read the list
 //! again and find nothing due.
 
+use std::time::Duration;
+
 use async_nats::jetstream::kv::{CreateErrorKind, Operation, UpdateErrorKind};
 use serde::{Deserialize, Serialize};
 use soulspot_bus::jetstream_write::kv;
@@ -95,6 +97,22 @@ impl JobStore {
                 Err(Some(error)) => return Err(error),
             }
         }
+    }
+
+    /// Claims the watches due at `now`: moves each one's next sync an interval on and notes
+    /// the sync as begun, in one write, and returns them for the caller to sync. Of routers
+    /// claiming at once, each due watch goes to one.
+    pub async fn claim_due_watches(&self, now: OffsetDateTime) -> Result<Vec<Watch>, StoreError> {
+        self.change_watches(|watches| {
+            let mut due = Vec::new();
+            for watch in watches.iter_mut().filter(|watch| watch.next_sync_at <= now) {
+                watch.next_sync_at = now + Duration::from_secs(watch.interval_seconds);
+                watch.last_synced_at = Some(now);
+                due.push(watch.clone());
+            }
+            due
+        })
+        .await
     }
 
     /// The list and the revision it was read at (`None` when never written).
