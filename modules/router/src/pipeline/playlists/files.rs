@@ -7,16 +7,33 @@
 //! order converge. Writes of one playlist are coalesced: while one is in flight, any number
 //! of requests for the same playlist make one more write after it, not one each, so a long
 //! playlist completing track by track costs a bounded number of rewrites.
+//!
+//! One request carries the whole playlist, so a playlist longer than the contract's
+//! [`MAX_TRACKS`] gets no file (a warning says so); the tracks are sent with only what the
+//! library matches them by, to keep the request small.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use soulspot_bus::MessageContext;
+use soulspot_contracts::TrackRef;
 use soulspot_contracts::operations::PLAYLIST_WRITE;
 use soulspot_contracts::payloads::PlaylistWriteRequest;
 
 use crate::pipeline::store::JobStore;
 use crate::route::Router;
+
+/// The most tracks `playlist.write` takes (its contract's `maxItems`).
+pub const MAX_TRACKS: usize = 2_000;
+
+/// What the library matches a track by: its ids, artist and title.
+fn matching_fields(track: TrackRef) -> TrackRef {
+    TrackRef {
+        album: None,
+        duration_ms: None,
+        ..track
+    }
+}
 
 /// Writes playlist files, one write in flight per playlist; cheap to clone.
 #[derive(Debug, Clone)]
@@ -88,13 +105,26 @@ impl PlaylistFiles {
                 return;
             }
         };
+        if record.tracks.len() > MAX_TRACKS {
+            tracing::warn!(
+                playlist_id,
+                tracks = record.tracks.len(),
+                max_tracks = MAX_TRACKS,
+                "playlist too long for a playlist file, none written"
+            );
+            return;
+        }
         let request = PlaylistWriteRequest {
             name: record
                 .name
                 .clone()
                 .unwrap_or_else(|| record.playlist_id.clone()),
             playlist_id: record.playlist_id,
-            tracks: record.tracks.into_iter().map(|entry| entry.track).collect(),
+            tracks: record
+                .tracks
+                .into_iter()
+                .map(|entry| matching_fields(entry.track))
+                .collect(),
         };
         let params = match serde_json::to_value(&request) {
             Ok(params) => params,
