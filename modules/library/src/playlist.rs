@@ -2,10 +2,10 @@
 //! `<root>/Playlists/<name>.m3u8`, listing in playlist order the tracks the library holds,
 //! with paths relative to the file so that the library folder can move as a whole.
 //!
-//! The file is derived from the index each time it is written, never patched: a write sees
-//! every track imported before it, so writes in any order, repeated or concurrent, converge
-//! on the library's state. It is replaced atomically (a temporary file renamed over it), so
-//! a player never reads half a playlist.
+//! The file is derived from the index each time it is written, never patched, and writes
+//! run one at a time: a write sees every track imported before it, so writes in any order,
+//! repeated or concurrent, converge on the library's state. It is replaced atomically (a
+//! temporary file renamed over it), so a player never reads half a playlist.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -46,6 +46,11 @@ impl Library {
         &self,
         request: &PlaylistWriteRequest,
     ) -> Result<PlaylistWriteReply, PlaylistError> {
+        // A poisoned lock only means a panicked writer; the file it left is whole (renamed).
+        let _one_writer = self
+            .playlist_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut held = Vec::with_capacity(request.tracks.len());
         for track in &request.tracks {
             if let Some(found) = self.index.find_duplicate(&DuplicateKey::of_track(track))? {
