@@ -160,6 +160,14 @@ async fn a_watched_playlist_picks_up_a_track_added_on_spotify_by_itself() {
     let progress = all_jobs_finished(&stack, WATCHED, 2).await;
     assert_eq!(progress["states"]["completed"], 2, "{progress}");
     assert_eq!(progress["tracks"][1]["track"]["title"], "Northern Lights");
+    let playlist = stack.library_root().join("Playlists/Watched Mix.m3u8");
+    wait_for("the added track in the playlist file", FINISH, || async {
+        let text = std::fs::read_to_string(&playlist).ok()?;
+        let listed = entries(&text);
+        let arrived = listed.len() == 2 && listed[1].0.ends_with(" - Northern Lights");
+        arrived.then_some(())
+    })
+    .await;
     let listed = stack.get("/api/playlists/watch").await.unwrap();
     assert_eq!(listed["watches"][0]["id"], watch["id"]);
     let violations = stack.nats.permission_violations();
