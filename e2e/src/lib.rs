@@ -56,6 +56,9 @@ pub struct StackOptions {
     /// The spotify module's `call_budget_ms` (a long playlist is many pages); its default
     /// when `None`.
     pub spotify_call_budget_ms: Option<u64>,
+    /// The router's `[pipeline] watch_min_interval_ms` and `watch_check_ms` (watched
+    /// playlists); its defaults when `None`.
+    pub watch_timing_ms: Option<(u64, u64)>,
 }
 
 impl Default for StackOptions {
@@ -68,6 +71,7 @@ impl Default for StackOptions {
             catalog: None,
             library_max_request_bytes: None,
             spotify_call_budget_ms: None,
+            watch_timing_ms: None,
         }
     }
 }
@@ -143,6 +147,10 @@ impl Stack {
         settings.service.nats = nats.settings_for(modules::ROUTER);
         settings.router.health_interval_ms = 1_000;
         settings.pipeline.max_concurrent_jobs = options.max_concurrent_jobs;
+        if let Some((min_interval_ms, check_ms)) = options.watch_timing_ms {
+            settings.pipeline.watch_min_interval_ms = min_interval_ms;
+            settings.pipeline.watch_check_ms = check_ms;
+        }
         // No key configured: the router generates one at first start, as it does for a user.
         settings.api.key_file = folders.path().join("router").join("api_key");
         let router = soulspot_router::Application::build(settings)

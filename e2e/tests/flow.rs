@@ -99,3 +99,42 @@ async fn without_the_metadata_module_the_track_is_still_imported_unenriched() {
     let violations = stack.nats.permission_violations();
     assert!(violations.is_empty(), "{violations:#?}");
 }
+
+#[tokio::test]
+async fn a_failed_job_is_notified_with_the_step_that_failed_and_why() {
+    let webhook = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&webhook)
+        .await;
+    let options = StackOptions {
+        fast: true,
+        webhook_url: Some(format!("{}/hook", webhook.uri())),
+        ..StackOptions::default()
+    };
+    let stack = Stack::start(options).await.unwrap();
+
+    let job_id = stack
+        .submit(&json!({"query": "qwxzv nothing anyone shares"}))
+        .await
+        .unwrap();
+    let job = stack.wait_for_job(&job_id, FINISH).await.unwrap();
+
+    assert_eq!(job["state"], "failed", "{job}");
+    let started = std::time::Instant::now();
+    let body = loop {
+        let received = webhook.received_requests().await.unwrap();
+        if let Some(request) = received.first() {
+            break serde_json::from_slice::<Value>(&request.body).unwrap();
+        }
+        assert!(started.elapsed() < FINISH, "no failure notification");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(body["event"], "job_failed", "{body}");
+    assert_eq!(body["job_id"], job_id.as_str());
+    assert_eq!(body["failed_step"], job["failure"]["step"], "{body} {job}");
+    assert_eq!(body["reason"], job["failure"]["reason"], "{body} {job}");
+    let violations = stack.nats.permission_violations();
+    assert!(violations.is_empty(), "{violations:#?}");
+}

@@ -16,6 +16,8 @@ pub const IMPORT_TRACK: &str = "import.track";
 pub const LIBRARY_CONTAINS: &str = "library.contains";
 /// Counts of the library's contents.
 pub const LIBRARY_STATS: &str = "library.stats";
+/// Write a synced playlist's M3U8 file inside the library.
+pub const PLAYLIST_WRITE: &str = "playlist.write";
 /// Tell the user a track is ready, on every configured channel.
 pub const NOTIFY_TRACK_READY: &str = "notify.track_ready";
 
@@ -23,7 +25,7 @@ pub const NOTIFY_TRACK_READY: &str = "notify.track_ready";
 pub const HEALTH: &str = "health";
 
 /// Every routable operation, in pipeline order.
-pub const ALL: [&str; 8] = [
+pub const ALL: [&str; 9] = [
     SEARCH_TRACK,
     PLAYLIST_TRACKS,
     DOWNLOAD_TRACK,
@@ -31,6 +33,7 @@ pub const ALL: [&str; 8] = [
     IMPORT_TRACK,
     LIBRARY_CONTAINS,
     LIBRARY_STATS,
+    PLAYLIST_WRITE,
     NOTIFY_TRACK_READY,
 ];
 

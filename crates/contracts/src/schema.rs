@@ -80,6 +80,10 @@ const CONTRACT_FILES: &[(&str, &str)] = &[
         include_str!("../../../contracts/capabilities/library.stats.yaml"),
     ),
     (
+        "capabilities/playlist.write.yaml",
+        include_str!("../../../contracts/capabilities/playlist.write.yaml"),
+    ),
+    (
         "capabilities/notify.track_ready.yaml",
         include_str!("../../../contracts/capabilities/notify.track_ready.yaml"),
     ),

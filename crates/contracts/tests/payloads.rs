@@ -99,6 +99,7 @@ fn every_capability_contract_has_payloads_that_read_and_write_its_examples() {
         check_capability::<ImportTrackRequest>(),
         check_capability::<LibraryContainsRequest>(),
         check_capability::<LibraryStatsRequest>(),
+        check_capability::<PlaylistWriteRequest>(),
         check_capability::<NotifyTrackReadyRequest>(),
     ]
     .into_iter()

@@ -15,6 +15,7 @@ pub mod audio;
 pub mod catalog;
 mod config;
 mod coverart;
+mod edits;
 mod error;
 mod faults;
 mod http_log;
@@ -30,6 +31,7 @@ mod text;
 
 pub use catalog::Catalog;
 pub use config::{ENV_PREFIX, RateLimit, SandboxConfig, ServicePorts, Timing};
+pub use edits::PlaylistEdits;
 pub use error::SandboxError;
 pub use faults::{Faults, TransferFault};
 pub use observed::Observed;

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::audio::AudioLibrary;
 use crate::config::SandboxConfig;
+use crate::edits::PlaylistEdits;
 use crate::error::SandboxError;
 use crate::faults::Faults;
 use crate::observed::Observed;
@@ -43,6 +44,7 @@ pub struct Sandbox {
     urls: SandboxUrls,
     faults: Arc<Faults>,
     observed: Arc<Observed>,
+    edits: Arc<PlaylistEdits>,
     downloads_dir: PathBuf,
     slskd_api_key: String,
     stop: watch::Sender<bool>,
@@ -77,6 +79,7 @@ impl Sandbox {
         let (stop, stopped) = watch::channel(false);
         let faults = Arc::new(Faults::default());
         let observed = Arc::new(Observed::default());
+        let edits = Arc::new(PlaylistEdits::default());
         let downloads_dir = config.downloads_dir.clone();
         let slskd_api_key = config.slskd_api_key.clone();
         let shared = Arc::new(Shared {
@@ -85,6 +88,7 @@ impl Sandbox {
             urls: urls.clone(),
             faults: Arc::clone(&faults),
             observed: Arc::clone(&observed),
+            edits: Arc::clone(&edits),
             shutdown: stopped.clone(),
         });
         let spotify = spotify::SpotifyState::new(Arc::clone(&shared));
@@ -120,11 +124,17 @@ impl Sandbox {
             urls,
             faults,
             observed,
+            edits,
             downloads_dir,
             slskd_api_key,
             stop,
             servers,
         })
+    }
+
+    /// Playlist changes made while running (a track appended, as a user would on Spotify).
+    pub fn playlists(&self) -> &PlaylistEdits {
+        &self.edits
     }
 
     /// Base URLs of the emulated services.

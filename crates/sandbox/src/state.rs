@@ -7,6 +7,7 @@ use tokio::sync::watch;
 use crate::audio::{AudioLibrary, AudioRequest, AudioTags};
 use crate::catalog::{Catalog, PeerFile};
 use crate::config::SandboxConfig;
+use crate::edits::PlaylistEdits;
 use crate::faults::Faults;
 use crate::observed::Observed;
 use crate::server::SandboxUrls;
@@ -21,6 +22,7 @@ pub(crate) struct Shared {
     pub urls: SandboxUrls,
     pub faults: Arc<Faults>,
     pub observed: Arc<Observed>,
+    pub edits: Arc<PlaylistEdits>,
     pub audio: AudioLibrary,
     pub shutdown: watch::Receiver<bool>,
 }

@@ -15,7 +15,8 @@ use soulspot_contracts::TrackRef;
 use soulspot_contracts::operations;
 use soulspot_contracts::payloads::{
     LibraryContainsReply, LibraryContainsRequest, LibraryStatsReply, LibraryStatsRequest,
-    PlaylistTracksReply, PlaylistTracksRequest, SearchTrackReply, SearchTrackRequest,
+    PlaylistTracksReply, PlaylistTracksRequest, PlaylistWriteReply, PlaylistWriteRequest,
+    SearchTrackReply, SearchTrackRequest,
 };
 use soulspot_router::RouterSettings;
 use soulspot_runtime::ServiceError;
@@ -66,8 +67,8 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `search.track`, `playlist.tracks`, `library.contains` and `library.stats`, answering at
-/// once with replies that fit their contracts.
+/// `search.track`, `playlist.tracks`, `library.contains`, `library.stats` and
+/// `playlist.write`, answering at once with replies that fit their contracts.
 async fn start_catalog(client: async_nats::Client) -> anyhow::Result<RunningModule> {
     let search = Capability::new(
         "search.track",
@@ -106,11 +107,23 @@ async fn start_catalog(client: async_nats::Client) -> anyhow::Result<RunningModu
             Ok::<_, ServiceError>(LibraryStatsReply::default())
         },
     );
+    let write = Capability::new(
+        "playlist.write",
+        10,
+        |_: CallContext, request: PlaylistWriteRequest| async move {
+            Ok::<_, ServiceError>(PlaylistWriteReply {
+                path: "/music/Playlists/Fixture.m3u8".to_owned(),
+                entries: 0,
+                missing: request.tracks.len() as u64,
+            })
+        },
+    );
     Ok(ModuleBuilder::new("catalog", "0.1.0")
         .capability(search)
         .capability(playlist)
         .capability(contains)
         .capability(stats)
+        .capability(write)
         .start(client)
         .await?)
 }

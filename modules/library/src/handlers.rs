@@ -1,22 +1,24 @@
 //! The library's capabilities on NATS — `import.track` (10), `search.track` (5, the local
-//! fallback), `library.contains` and `library.stats` — and its health checks; errors become
-//! 4xx or 5xx here.
+//! fallback), `library.contains`, `library.stats` and `playlist.write` — and its health
+//! checks; errors become 4xx or 5xx here.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use soulspot_contracts::operations::{
-    IMPORT_TRACK, LIBRARY_CONTAINS, LIBRARY_STATS, SEARCH_TRACK, modules,
+    IMPORT_TRACK, LIBRARY_CONTAINS, LIBRARY_STATS, PLAYLIST_WRITE, SEARCH_TRACK, modules,
 };
 use soulspot_contracts::payloads::{
     ImportTrackReply, ImportTrackRequest, LibraryContainsReply, LibraryContainsRequest,
-    LibraryStatsReply, LibraryStatsRequest, SearchTrackReply, SearchTrackRequest,
+    LibraryStatsReply, LibraryStatsRequest, PlaylistWriteReply, PlaylistWriteRequest,
+    SearchTrackReply, SearchTrackRequest,
 };
 use soulspot_runtime::{CallContext, Capability, ModuleBuilder, ServiceError};
 
 use crate::import::ImportError;
 use crate::index::IndexError;
 use crate::library::Library;
+use crate::playlist::PlaylistError;
 
 /// Routing priority of `import.track`.
 pub const IMPORT_PRIORITY: u32 = 10;
@@ -27,6 +29,8 @@ pub const SEARCH_PRIORITY: u32 = 5;
 pub const CONTAINS_PRIORITY: u32 = 10;
 /// Routing priority of `library.stats`.
 pub const STATS_PRIORITY: u32 = 10;
+/// Routing priority of `playlist.write`.
+pub const PLAYLIST_PRIORITY: u32 = 10;
 
 /// Results of a search without a `limit`.
 const DEFAULT_SEARCH_LIMIT: usize = 10;
@@ -37,6 +41,7 @@ pub fn module(library: Arc<Library>) -> ModuleBuilder {
     let searcher = library.clone();
     let checker = library.clone();
     let counter = library.clone();
+    let playlist_writer = library.clone();
     let root_checker = library.clone();
     let index_checker = library;
     ModuleBuilder::new(modules::LIBRARY, env!("CARGO_PKG_VERSION"))
@@ -62,6 +67,13 @@ pub fn module(library: Arc<Library>) -> ModuleBuilder {
             LIBRARY_STATS,
             STATS_PRIORITY,
             move |_: CallContext, _: LibraryStatsRequest| stats(counter.clone()),
+        ))
+        .capability(Capability::new(
+            PLAYLIST_WRITE,
+            PLAYLIST_PRIORITY,
+            move |_: CallContext, request: PlaylistWriteRequest| {
+                write_playlist(playlist_writer.clone(), request)
+            },
         ))
         .health_check("library_root", move || {
             let library = root_checker.clone();
@@ -132,6 +144,24 @@ async fn stats(library: Arc<Library>) -> Result<LibraryStatsReply, ServiceError>
         .await
         .map_err(ServiceError::internal)?
         .map_err(|error| index_error(&error))
+}
+
+async fn write_playlist(
+    library: Arc<Library>,
+    request: PlaylistWriteRequest,
+) -> Result<PlaylistWriteReply, ServiceError> {
+    blocking(move || library.write_playlist(&request))
+        .await
+        .map_err(ServiceError::internal)?
+        .map_err(|error| {
+            tracing::warn!(%error, "playlist file not written");
+            match &error {
+                PlaylistError::Index(index) => index_error(index),
+                PlaylistError::UnsafeDestination(_) | PlaylistError::Io { .. } => {
+                    ServiceError::internal(&error)
+                }
+            }
+        })
 }
 
 /// Runs blocking file and database work off the async runtime.

@@ -1,5 +1,6 @@
 //! SoulSpot's library module: files downloaded tracks into the music library under a path
-//! template, keeps an SQLite index of them, and answers searches and statistics from it.
+//! template, keeps an SQLite index of them, answers searches and statistics from it, and
+//! writes synced playlists as M3U8 files beside the music.
 
 pub mod app;
 pub mod audio;
@@ -10,6 +11,7 @@ pub mod index;
 pub mod journal;
 pub mod library;
 pub mod lock;
+pub mod playlist;
 pub mod sanitize;
 pub mod settings;
 pub mod signature;

@@ -41,6 +41,9 @@ pub struct Library {
     pub(crate) index: Index,
     /// Imports run one at a time, so two of them never pick the same free name.
     pub(crate) import_lock: Mutex<()>,
+    /// Playlist files are written one at a time, so a write that read the index later is
+    /// never replaced by one that read it earlier.
+    pub(crate) playlist_lock: Mutex<()>,
     /// Where an import aborts the process: a fault only tests set.
     pub(crate) crash_at: Option<CrashPoint>,
     /// This instance's claim on the root, held while the library is open.
@@ -76,6 +79,7 @@ impl Library {
             template,
             index,
             import_lock: Mutex::new(()),
+            playlist_lock: Mutex::new(()),
             crash_at,
             _instance: instance,
         };

@@ -1,6 +1,6 @@
 //! The notifications module as an application: the delivery log on JetStream, the notifier,
-//! the `notify.track_ready` capability and one health check per channel, assembled and run
-//! by `soulspot_runtime::Application`.
+//! the `notify.track_ready` capability, failure notifications from `pipeline.failed` events
+//! and one health check per channel, assembled and run by `soulspot_runtime::Application`.
 
 use std::sync::Arc;
 
@@ -8,6 +8,8 @@ use soulspot_contracts::operations::{NOTIFY_TRACK_READY, modules};
 use soulspot_runtime::{
     CallContext, Capability, Module, ModuleBuilder, ServiceError, ServiceSettings, Startup,
 };
+
+use soulspot_bus::{EventBus, EventStoreError};
 
 use crate::dedup::{DedupError, DeliveryLog};
 use crate::health::ChannelHealth;
@@ -32,6 +34,8 @@ pub enum BuildError {
     Http(#[source] reqwest::Error),
     #[error(transparent)]
     DeliveryLog(#[from] DedupError),
+    #[error("failed jobs cannot be followed: {0}")]
+    Events(#[from] EventStoreError),
 }
 
 impl Module for NotificationsModule {
@@ -59,7 +63,7 @@ impl Module for NotificationsModule {
         }
         let http = crate::http_client(&settings.delivery).map_err(BuildError::Http)?;
         let durability = settings.service.nats.durability();
-        let log = DeliveryLog::open(startup.client, &settings.dedup, durability).await?;
+        let log = DeliveryLog::open(startup.client.clone(), &settings.dedup, durability).await?;
         let health = ChannelHealth::default();
         let notifier = Arc::new(Notifier::new(
             settings.channels.clone(),
@@ -68,6 +72,21 @@ impl Module for NotificationsModule {
             log.clone(),
             health.clone(),
         ));
+        if settings.on_failure {
+            let events = EventBus::new(
+                startup.client,
+                modules::NOTIFICATIONS,
+                &settings.service.events,
+                durability,
+            )
+            .await?;
+            let subscription = crate::failures::follow_failures(&events, notifier.clone()).await?;
+            // Held by a task of the application, so delivery stops when the module stops.
+            startup.background.spawn(async move {
+                let _subscription = subscription;
+                std::future::pending::<()>().await;
+            });
+        }
         let capability = Capability::new(
             NOTIFY_TRACK_READY,
             PRIORITY,

@@ -1,6 +1,7 @@
 //! SoulSpot's notifications module: the `notify.track_ready` capability tells the user a
-//! track is in the library, on every configured channel (generic webhooks, ntfy, Gotify),
-//! with retries, at most once per job and channel.
+//! track is in the library, and a `pipeline.failed` event that a job failed, on every
+//! configured channel (generic webhooks, ntfy, Gotify), with retries, at most once per job,
+//! kind and channel.
 //!
 //! `Application::build` turns settings into the running module; `main.rs` only loads and runs it.
 
@@ -10,6 +11,7 @@ pub mod app;
 pub mod channels;
 pub mod dedup;
 pub mod delivery;
+pub mod failures;
 pub mod health;
 pub mod message;
 pub mod notifier;

@@ -1,6 +1,6 @@
-//! `notify.track_ready` itself: one notification, delivered to every channel concurrently,
-//! at most once per (job, channel) — the pair is claimed in the delivery log before sending —
-//! each outcome recorded for health and metrics.
+//! Delivery of one notification (`notify.track_ready`, or a failed job): to every channel
+//! concurrently, at most once per (job, kind, channel) — the key is claimed in the delivery
+//! log before sending — each outcome recorded for health and metrics.
 
 use std::time::Instant;
 
@@ -45,13 +45,18 @@ impl Notifier {
     #[tracing::instrument(skip_all, fields(job_id = request.job_id.as_deref().unwrap_or_default()))]
     pub async fn notify(&self, request: NotifyTrackReadyRequest) -> NotifyTrackReadyReply {
         let notification = Notification::new(request, OffsetDateTime::now_utc());
+        NotifyTrackReadyReply {
+            channels: self.deliver_everywhere(&notification).await,
+        }
+    }
+
+    /// Sends `notification` on every channel and reports each, in channel order.
+    pub async fn deliver_everywhere(&self, notification: &Notification) -> Vec<ChannelResult> {
         let deliveries = self
             .channels
             .iter()
-            .map(|channel| self.deliver(channel, &notification));
-        NotifyTrackReadyReply {
-            channels: join_all(deliveries).await,
-        }
+            .map(|channel| self.deliver(channel, notification));
+        join_all(deliveries).await
     }
 
     async fn deliver(
@@ -60,8 +65,8 @@ impl Notifier {
         notification: &Notification,
     ) -> ChannelResult {
         let name = channel.name();
-        let held = match notification.job_id() {
-            Some(job_id) => match self.claim(job_id, name).await {
+        let held = match notification.dedup_key() {
+            Some(key) => match self.claim(&key, name).await {
                 Ok(held) => held,
                 Err(result) => {
                     count(channel, "deduplicated");

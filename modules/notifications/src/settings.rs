@@ -14,7 +14,7 @@ use crate::channels::ChannelSettings;
 use crate::delivery::DeliveryPolicy;
 
 /// Everything `soulspot-notifications` reads at start.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NotificationsSettings {
     #[serde(flatten)]
@@ -23,6 +23,21 @@ pub struct NotificationsSettings {
     pub channels: Vec<ChannelSettings>,
     pub delivery: DeliverySettings,
     pub dedup: DedupSettings,
+    /// Whether a failed job (a `pipeline.failed` event) is notified too, naming the step
+    /// that failed and why.
+    pub on_failure: bool,
+}
+
+impl Default for NotificationsSettings {
+    fn default() -> Self {
+        Self {
+            service: ServiceSettings::default(),
+            channels: Vec::new(),
+            delivery: DeliverySettings::default(),
+            dedup: DedupSettings::default(),
+            on_failure: true,
+        }
+    }
 }
 
 /// How one channel delivery is attempted and retried.

@@ -75,7 +75,7 @@ impl Application {
         let streams = Arc::new(streams);
         let state = ApiState {
             router: router.clone(),
-            pipeline: Arc::new(pipeline),
+            pipeline,
             events,
             streams: streams.clone(),
             settings: api_settings,

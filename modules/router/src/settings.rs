@@ -30,6 +30,18 @@ impl Validate for RouterSettings {
                 format!("must be at least {MIN_CONTAINS_BATCH_BYTES}"),
             ));
         }
+        if self.pipeline.watch_check_ms < 10 {
+            return Err(SettingsError::invalid(
+                "pipeline.watch_check_ms",
+                "must be at least 10",
+            ));
+        }
+        if self.pipeline.watch_min_interval_ms < 1_000 {
+            return Err(SettingsError::invalid(
+                "pipeline.watch_min_interval_ms",
+                "must be at least 1000 (intervals are whole seconds)",
+            ));
+        }
         self.api.validate()
     }
 }

@@ -1,12 +1,12 @@
-//! The library's capabilities: `import.track`, `library.contains` and `library.stats`
-//! (contracts/capabilities/{import.track,library.contains,library.stats}.yaml).
+//! The library's capabilities: `import.track`, `library.contains`, `library.stats` and
+//! `playlist.write` (contracts/capabilities/<operation>.yaml).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::CapabilityRequest;
-use crate::operations::{IMPORT_TRACK, LIBRARY_CONTAINS, LIBRARY_STATS};
+use crate::operations::{IMPORT_TRACK, LIBRARY_CONTAINS, LIBRARY_STATS, PLAYLIST_WRITE};
 use crate::track::{FileRef, TrackRef};
 
 /// The request of `import.track`.
@@ -125,4 +125,31 @@ pub struct LibraryStatsReply {
 impl CapabilityRequest for LibraryStatsRequest {
     const OPERATION: &'static str = LIBRARY_STATS;
     type Reply = LibraryStatsReply;
+}
+
+/// The request of `playlist.write`: the playlist's tracks in order; those the library holds
+/// are listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaylistWriteRequest {
+    pub playlist_id: String,
+    /// Names the file, sanitised: `Playlists/<name>.m3u8`.
+    pub name: String,
+    pub tracks: Vec<TrackRef>,
+}
+
+/// The reply of `playlist.write`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaylistWriteReply {
+    /// The file written, on the library volume.
+    pub path: String,
+    /// Tracks listed in it.
+    pub entries: u64,
+    /// Tracks the library does not hold (yet), left out.
+    pub missing: u64,
+}
+
+impl CapabilityRequest for PlaylistWriteRequest {
+    const OPERATION: &'static str = PLAYLIST_WRITE;
+    type Reply = PlaylistWriteReply;
 }

@@ -24,7 +24,8 @@ pub use download::{
 pub use enrich::{EnrichMetadataReply, EnrichMetadataRequest, TrackMetadata};
 pub use library::{
     ImportMetadata, ImportStatus, ImportTrackReply, ImportTrackRequest, LibraryContainsReply,
-    LibraryContainsRequest, LibraryStatsReply, LibraryStatsRequest,
+    LibraryContainsRequest, LibraryStatsReply, LibraryStatsRequest, PlaylistWriteReply,
+    PlaylistWriteRequest,
 };
 pub use module::HealthRequest;
 pub use notify::{ChannelResult, NotifyTrackReadyReply, NotifyTrackReadyRequest};

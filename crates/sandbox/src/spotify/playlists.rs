@@ -117,8 +117,8 @@ fn entries_page(
 ) -> Value {
     let shared = &state.shared;
     let catalog = shared.catalog();
-    let items = playlist
-        .track_ids
+    let track_ids = shared.edits.track_ids(playlist);
+    let items = track_ids
         .iter()
         .skip(offset)
         .take(limit)
@@ -143,5 +143,5 @@ fn entries_page(
         playlist.id,
         shape.path()
     );
-    paging(&base, items, limit, offset, playlist.track_ids.len())
+    paging(&base, items, limit, offset, track_ids.len())
 }

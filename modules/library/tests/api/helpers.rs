@@ -103,6 +103,10 @@ impl TestApp {
         serde_json::from_value(reply["present"].clone()).unwrap()
     }
 
+    pub async fn write_playlist(&self, request: &Value) -> Result<Value, RequestError> {
+        self.call("playlist.write", request).await
+    }
+
     pub async fn stats(&self) -> Value {
         self.call("library.stats", &json!({})).await.unwrap()
     }

@@ -1,11 +1,12 @@
 //! Black-box tests of the library module through NATS: filing, refusals, duplicate
-//! policies, idempotency, search, stats and health.
+//! policies, idempotency, search, stats, playlist files and health.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../common/files.rs"]
 mod files;
 mod helpers;
+mod playlists;
 
 use std::collections::BTreeMap;
 use std::fs;

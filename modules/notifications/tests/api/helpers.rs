@@ -69,6 +69,14 @@ pub struct TestApp {
 
 /// The module with `channels`, on a fresh nats-server.
 pub async fn spawn_app(channels: Vec<ChannelSettings>) -> TestApp {
+    spawn_app_with(channels, |_| {}).await
+}
+
+/// `spawn_app`, with `adjust` applied to the settings first.
+pub async fn spawn_app_with(
+    channels: Vec<ChannelSettings>,
+    adjust: impl FnOnce(&mut NotificationsSettings),
+) -> TestApp {
     let nats = NatsServer::start().unwrap();
     let mut settings = NotificationsSettings {
         channels,
@@ -76,6 +84,7 @@ pub async fn spawn_app(channels: Vec<ChannelSettings>) -> TestApp {
         ..NotificationsSettings::default()
     };
     settings.service.nats.url = nats.url();
+    adjust(&mut settings);
     settings.validate().unwrap();
     let mut app = TestApp {
         nats,

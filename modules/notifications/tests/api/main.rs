@@ -5,5 +5,6 @@
 mod capability;
 mod channels;
 mod delivery_log;
+mod failures;
 mod helpers;
 mod settings;

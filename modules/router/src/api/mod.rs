@@ -15,6 +15,7 @@ mod playlists;
 mod search;
 mod status;
 mod stream;
+mod watches;
 
 use std::sync::Arc;
 
@@ -69,6 +70,8 @@ fn table() -> OpenApiRouter<ApiState> {
         .routes(routes!(jobs::get_job))
         .routes(routes!(jobs::retry_job))
         .routes(routes!(playlists::progress))
+        .routes(routes!(watches::watch, watches::list_watches))
+        .routes(routes!(watches::unwatch))
         .routes(routes!(search::search))
         .routes(routes!(events::recent_events))
         .routes(routes!(stream::stream))

@@ -44,12 +44,17 @@ pub(super) async fn sync(
         .pipeline
         .sync_playlist(playlist)
         .await
-        .map_err(|error| match error {
-            SyncError::Route(route) => ApiError::Route(route),
-            SyncError::Store(store) => ApiError::jobs(store),
-            SyncError::Reply(reason) => ApiError::Upstream(reason),
-        })?;
+        .map_err(sync_error)?;
     Ok((StatusCode::ACCEPTED, Json(report)))
+}
+
+/// What a failed sync tells the client.
+pub(super) fn sync_error(error: SyncError) -> ApiError {
+    match error {
+        SyncError::Route(route) => ApiError::Route(route),
+        SyncError::Store(store) => ApiError::jobs(store),
+        SyncError::Reply(reason) => ApiError::Upstream(reason),
+    }
 }
 
 /// A synced playlist and how far each of its tracks got.

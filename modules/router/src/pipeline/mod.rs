@@ -16,6 +16,7 @@ mod settings;
 mod spec;
 mod stages;
 mod store;
+mod watches;
 mod worker;
 
 use std::sync::Arc;
@@ -25,10 +26,13 @@ use tokio::task::JoinHandle;
 
 pub use context::{DownloadState, JobContext};
 pub use job::{Job, JobFailure, JobRequest, JobState, Step, StepOutcome, StepStatus};
-pub use playlists::{PlaylistProgress, PlaylistRecord, SyncError, SyncReport, TrackProgress};
+pub use playlists::{
+    PlaylistFiles, PlaylistProgress, PlaylistRecord, SyncError, SyncReport, TrackProgress,
+};
 pub use settings::PipelineSettings;
 pub use spec::{PipelineSpec, ResultSpec, SpecError};
-pub use store::{Claim, JOB_UPDATES_WILDCARD, JobStore, StoreError, job_updates_subject};
+pub use store::{Claim, JOB_UPDATES_WILDCARD, JobStore, StoreError, Watch, job_updates_subject};
+pub use watches::{MAX_INTERVAL_SECONDS, WatchError, Watched};
 
 use crate::route::Router;
 
@@ -41,6 +45,10 @@ pub struct Pipeline {
     contains_batch_bytes: usize,
     /// `[pipeline] playlist_timeout_ms`.
     playlist_timeout: std::time::Duration,
+    /// Rewrites synced playlists' M3U8 files.
+    playlist_files: PlaylistFiles,
+    /// `[pipeline] watch_min_interval_ms`, in whole seconds.
+    watch_min_interval_seconds: u64,
     _worker: JoinHandle<()>,
     _outcomes: soulspot_bus::Subscription,
     _failures: soulspot_bus::Subscription,
@@ -66,11 +74,13 @@ pub enum PipelineError {
 }
 
 impl Pipeline {
+    /// Opens the job store, follows download events, and starts the job workers and the
+    /// scheduler of watched playlists (which ends when the pipeline is dropped).
     pub async fn start(
         router: Arc<Router>,
         events: EventBus,
         settings: PipelineSettings,
-    ) -> Result<Self, PipelineError> {
+    ) -> Result<Arc<Self>, PipelineError> {
         let spec = Arc::new(PipelineSpec::load(&settings.spec_path)?);
         let store = JobStore::open(
             events.client().clone(),
@@ -84,17 +94,34 @@ impl Pipeline {
             .await?;
         let contains_batch_bytes = settings.contains_batch_bytes;
         let playlist_timeout = settings.playlist_timeout();
-        let worker = worker::Worker::new(store.clone(), router.clone(), events, spec, settings);
+        let playlist_files = PlaylistFiles::new(router.clone(), store.clone());
+        let watch_min_interval_seconds = settings.watch_min_interval_seconds();
+        let watch_check = settings.watch_check();
+        let worker = worker::Worker::new(
+            store.clone(),
+            router.clone(),
+            events,
+            spec,
+            settings,
+            playlist_files.clone(),
+        );
         let worker = tokio::spawn(worker.run(consumer));
-        Ok(Self {
+        let pipeline = Arc::new(Self {
             store,
             router,
             contains_batch_bytes,
             playlist_timeout,
+            playlist_files,
+            watch_min_interval_seconds,
             _worker: worker,
             _outcomes: outcomes,
             _failures: failures,
-        })
+        });
+        tokio::spawn(watches::run_scheduler(
+            Arc::downgrade(&pipeline),
+            watch_check,
+        ));
+        Ok(pipeline)
     }
 
     /// Stores a new job and puts it on the work queue.

@@ -1,7 +1,11 @@
 //! Playlist sync: fetch a playlist's tracks, skip those the library already holds or that a
-//! job is already fetching, and queue a job for each of the rest.
+//! job is already fetching, and queue a job for each of the rest; then have the playlist's
+//! M3U8 file in the library rewritten (`files`).
 
 mod contains;
+mod files;
+
+pub use files::PlaylistFiles;
 
 use std::collections::BTreeMap;
 
@@ -163,6 +167,7 @@ impl Pipeline {
             synced_at: OffsetDateTime::now_utc(),
         };
         self.store.save_playlist(&record).await?;
+        self.playlist_files.refresh(&record.playlist_id);
         tracing::info!(
             playlist_id = %report.playlist_id,
             total = report.total,

@@ -38,6 +38,11 @@ pub struct PipelineSettings {
     /// Deadline of one try of fetching a playlist's tracks (`playlist.tracks`), which comes
     /// in many pages when the playlist is long.
     pub playlist_timeout_ms: u64,
+    /// The shortest re-sync interval a watched playlist may ask for (`POST
+    /// /api/playlists/watch` refuses shorter ones): Spotify's rate limit is shared by all.
+    pub watch_min_interval_ms: u64,
+    /// How often each router looks for watched playlists that are due.
+    pub watch_check_ms: u64,
 }
 
 impl Default for PipelineSettings {
@@ -62,6 +67,8 @@ impl Default for PipelineSettings {
             retention_days: 30,
             contains_batch_bytes: 192 * 1024,
             playlist_timeout_ms: 60_000,
+            watch_min_interval_ms: 5 * 60 * 1000,
+            watch_check_ms: 15_000,
         }
     }
 }
@@ -85,6 +92,15 @@ impl PipelineSettings {
 
     pub fn playlist_timeout(&self) -> Duration {
         Duration::from_millis(self.playlist_timeout_ms.max(1))
+    }
+
+    pub fn watch_check(&self) -> Duration {
+        Duration::from_millis(self.watch_check_ms.max(1))
+    }
+
+    /// The shortest interval in whole seconds, as requests give it (rounded up).
+    pub fn watch_min_interval_seconds(&self) -> u64 {
+        self.watch_min_interval_ms.div_ceil(1000).max(1)
     }
 
     pub fn resume_delay(&self) -> Duration {

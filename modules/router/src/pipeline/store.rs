@@ -29,8 +29,10 @@ use super::job::Job;
 mod index;
 mod listing;
 mod playlists;
+mod watches;
 
 pub use playlists::Claim;
+pub use watches::Watch;
 
 use index::{ALL, JobIndex};
 

@@ -12,7 +12,8 @@ use soulspot_bus::{EventBus, MessageContext};
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-use super::job::JobFailure;
+use super::job::{JobFailure, JobState};
+use super::playlists::PlaylistFiles;
 use super::settings::PipelineSettings;
 use super::spec::PipelineSpec;
 use super::stages::Run;
@@ -26,6 +27,7 @@ pub(super) struct Worker {
     spec: Arc<PipelineSpec>,
     settings: PipelineSettings,
     slots: Arc<Semaphore>,
+    playlist_files: PlaylistFiles,
 }
 
 impl Worker {
@@ -35,6 +37,7 @@ impl Worker {
         events: EventBus,
         spec: Arc<PipelineSpec>,
         settings: PipelineSettings,
+        playlist_files: PlaylistFiles,
     ) -> Self {
         let slots = Arc::new(Semaphore::new(settings.max_concurrent_jobs.max(1)));
         Self {
@@ -44,6 +47,7 @@ impl Worker {
             spec,
             settings,
             slots,
+            playlist_files,
         }
     }
 
@@ -112,7 +116,10 @@ impl Worker {
         };
         let _entered = span.enter();
         let ack = match outcome {
-            Ok(Ok(())) => AckKind::Ack,
+            Ok(Ok(())) => {
+                self.refresh_playlist_file(&job_id).await;
+                AckKind::Ack
+            }
             Ok(Err(StoreError::Conflict { .. })) => {
                 tracing::info!("job taken over by a later run, this one stops");
                 return;
@@ -136,6 +143,19 @@ impl Worker {
         };
         if let Err(error) = message.ack_with(ack).await {
             tracing::warn!(%error, "job acknowledgement failed");
+        }
+    }
+
+    /// A completed job of a synced playlist has the playlist's file rewritten to list it.
+    async fn refresh_playlist_file(&self, job_id: &str) {
+        match self.store.load(job_id).await {
+            Ok(Some(job)) if job.state == JobState::Completed => {
+                if let Some(playlist_id) = &job.request.source_ref {
+                    self.playlist_files.refresh(playlist_id);
+                }
+            }
+            Ok(_) => {}
+            Err(error) => tracing::debug!(%error, "job not readable, no playlist file updated"),
         }
     }
 

@@ -16,6 +16,7 @@ mod resume;
 mod security;
 mod streams;
 mod takeover;
+mod watches;
 
 use std::time::Duration;
 

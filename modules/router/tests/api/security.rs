@@ -29,6 +29,13 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/api/jobs/{id}", "/api/jobs/some-job"),
     ("POST", "/api/jobs/{id}/retry", "/api/jobs/some-job/retry"),
     ("GET", "/api/playlists/{id}", "/api/playlists/some-list"),
+    ("POST", "/api/playlists/watch", "/api/playlists/watch"),
+    ("GET", "/api/playlists/watch", "/api/playlists/watch"),
+    (
+        "DELETE",
+        "/api/playlists/watch/{id}",
+        "/api/playlists/watch/some-watch",
+    ),
     ("GET", "/api/search", "/api/search?q=teardrop"),
     ("GET", "/api/events", "/api/events"),
     ("GET", "/api/events/stream", "/api/events/stream"),
