@@ -25,6 +25,20 @@ async fn full_stack(
     ]
 }
 
+/// A downloader and a metadata module: a job downloads, then fails at the import step.
+async fn all_but_the_library(
+    app: &TestApp,
+    counters: &Arc<Counters>,
+) -> [soulspot_runtime::RunningModule; 2] {
+    let downloads = Downloads::Succeed {
+        delay: Duration::ZERO,
+    };
+    [
+        fakes::start_downloader(app, downloads, counters.clone()).await,
+        fakes::start_metadata(app).await,
+    ]
+}
+
 fn step<'a>(job: &'a Value, name: &str) -> &'a Value {
     job["steps"]
         .as_array()
@@ -107,17 +121,7 @@ async fn without_a_metadata_module_the_track_is_imported_unenriched_and_the_step
 async fn without_a_library_module_the_job_fails_at_the_required_import_step() {
     let app = spawn_app().await;
     let counters = Arc::new(Counters::default());
-    let _modules = [
-        fakes::start_downloader(
-            &app,
-            Downloads::Succeed {
-                delay: Duration::ZERO,
-            },
-            counters.clone(),
-        )
-        .await,
-        fakes::start_metadata(&app).await,
-    ];
+    let _modules = all_but_the_library(&app, &counters).await;
 
     let job_id = app
         .post_download(json!({"track": {"title": "Teardrop", "artist": "Massive Attack"}}))
@@ -160,17 +164,7 @@ async fn without_a_downloader_the_job_fails_with_its_download_step_marked_failed
 async fn a_retried_job_runs_again_from_its_failed_step_and_completes() {
     let app = spawn_app().await;
     let counters = Arc::new(Counters::default());
-    let _modules = [
-        fakes::start_downloader(
-            &app,
-            Downloads::Succeed {
-                delay: Duration::ZERO,
-            },
-            counters.clone(),
-        )
-        .await,
-        fakes::start_metadata(&app).await,
-    ];
+    let _modules = all_but_the_library(&app, &counters).await;
     let job_id = app
         .post_download(json!({"track": {"title": "Teardrop", "artist": "Massive Attack"}}))
         .await;
