@@ -9,7 +9,6 @@
 
 use std::time::Duration;
 
-use async_nats::HeaderMap;
 use async_nats::jetstream::consumer::pull::Config as PullConfig;
 use async_nats::jetstream::consumer::{AckPolicy, PullConsumer};
 use async_nats::jetstream::kv::{
@@ -19,7 +18,7 @@ use async_nats::jetstream::stream::{Config as StreamConfig, RetentionPolicy, Sto
 use async_nats::jetstream::{self, Context};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
-use soulspot_bus::Durability;
+use soulspot_bus::{Durability, MessageContext};
 use soulspot_bus::jetstream_write::{kv, publish_acked};
 use soulspot_common::RetryPolicy;
 use soulspot_contracts::FileRef;
@@ -243,13 +242,14 @@ impl JobStore {
         Ok(keys)
     }
 
-    /// Puts a job on the work queue; a second enqueue of the same job id is dropped.
+    /// Puts a job on the work queue; a second enqueue of the same job id is dropped. The
+    /// message carries the current trace context, which the job's runs continue.
     pub async fn enqueue(&self, job_id: &str) -> Result<(), StoreError> {
         publish_acked(
             &self.jetstream,
             QUEUE_SUBJECT,
             job_id,
-            HeaderMap::new(),
+            MessageContext::default().headers(),
             job_id.to_owned().into(),
             &self.write_retry,
         )

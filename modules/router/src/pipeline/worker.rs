@@ -75,15 +75,25 @@ impl Worker {
         }
     }
 
-    /// The stages of one run, against the real router, store and event bus.
-    fn stages(&self, job_id: &str) -> Run<'_, Router, JobStore, EventBus> {
+    /// The stages of one run, against the real router, store and event bus, in the trace of
+    /// `span` (the run's) when spans are recorded, else in the one `queued` names, else anew.
+    fn stages(
+        &self,
+        job_id: &str,
+        span: &tracing::Span,
+        queued: &MessageContext,
+    ) -> Run<'_, Router, JobStore, EventBus> {
+        let mut context = span.in_scope(|| MessageContext::new_root(Some(job_id.to_owned())));
+        if span.in_scope(soulspot_telemetry::current_trace).is_none() && queued.trace.is_some() {
+            context.trace = queued.trace;
+        }
         Run {
             router: &self.router,
             journal: &self.store,
             events: &self.events,
             spec: &self.spec,
             settings: &self.settings,
-            context: MessageContext::new_root(Some(job_id.to_owned())),
+            context,
         }
     }
 
@@ -92,8 +102,18 @@ impl Worker {
     /// another run took the job over (it holds the message now).
     async fn process(&self, message: Message) {
         let job_id = String::from_utf8_lossy(&message.payload).into_owned();
-        let span = tracing::info_span!("job", job_id = %job_id);
-        let stages = self.stages(&job_id);
+        // The queue message carries the trace of the request that queued the job, and so does
+        // every redelivery of it: each run, on whichever router, continues that trace.
+        let queued = MessageContext::from_headers(message.headers.as_ref());
+        let span = tracing::info_span!(
+            "job",
+            otel.name = "job",
+            soulspot.service = "router",
+            job_id = %job_id,
+            delivery = message.info().map_or(1, |info| info.delivered),
+        );
+        queued.continue_in(&span);
+        let stages = self.stages(&job_id, &span, &queued);
         let run = AssertUnwindSafe(stages.take_up(&job_id))
             .catch_unwind()
             .instrument(span.clone());
@@ -146,7 +166,11 @@ impl Worker {
             reason: "the router failed while running this job; see its log".to_owned(),
         };
         let failed = match self.store.load(job_id).await {
-            Ok(Some(mut job)) => self.stages(job_id).fail(&mut job, failure).await.is_ok(),
+            Ok(Some(mut job)) => {
+                let current = tracing::Span::current();
+                let stages = self.stages(job_id, &current, &MessageContext::default());
+                stages.fail(&mut job, failure).await.is_ok()
+            }
             Ok(None) => true,
             Err(_) => false,
         };
