@@ -49,7 +49,11 @@ async fn wait_for_spans(recorder: &SpanRecorder, root: &str, names: &[&str]) -> 
 }
 
 fn names(trace: &Trace) -> BTreeSet<String> {
-    trace.spans.iter().map(|span| span.name.to_string()).collect()
+    trace
+        .spans
+        .iter()
+        .map(|span| span.name.to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -89,7 +93,11 @@ async fn a_playlist_sync_is_one_trace_through_the_router_and_all_five_modules() 
 
     println!("{}", trace.render());
     let orphans = trace.orphans();
-    assert_eq!(orphans.len(), 1, "spans whose parent is missing: {orphans:#?}");
+    assert_eq!(
+        orphans.len(),
+        1,
+        "spans whose parent is missing: {orphans:#?}"
+    );
     assert_eq!(orphans[0].name, "POST /api/playlists/sync");
     let services: BTreeSet<String> = trace
         .spans
@@ -104,7 +112,10 @@ async fn a_playlist_sync_is_one_trace_through_the_router_and_all_five_modules() 
         "library",
         "notifications",
     ] {
-        assert!(services.contains(service), "{service} missing: {services:?}");
+        assert!(
+            services.contains(service),
+            "{service} missing: {services:?}"
+        );
     }
     let names = names(&trace);
     for name in [

@@ -89,7 +89,10 @@ mod tests {
     #[test]
     fn the_setting_wins_over_the_standard_variable() {
         assert_eq!(
-            traces_url(&with_endpoint("http://collector:4318/"), Some("http://other:4318")),
+            traces_url(
+                &with_endpoint("http://collector:4318/"),
+                Some("http://other:4318")
+            ),
             Some("http://collector:4318/v1/traces".to_owned())
         );
         assert_eq!(

@@ -1,9 +1,7 @@
 //! Between `tracing` spans and the [`TraceContext`] messages carry: the context a message
 //! sent now hands on, and the remote parent (or link) a received one gives its span.
 
-use opentelemetry::trace::{
-    SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
-};
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::TraceContext;

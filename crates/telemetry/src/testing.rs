@@ -21,8 +21,7 @@ pub const SERVICE_ATTRIBUTE: &str = "soulspot.service";
 /// first call; later calls return the same exporter. `None` when another subscriber was
 /// installed first, so spans cannot be recorded.
 pub fn record_spans() -> Option<InMemorySpanExporter> {
-    static RECORDING: OnceLock<Option<(InMemorySpanExporter, SdkTracerProvider)>> =
-        OnceLock::new();
+    static RECORDING: OnceLock<Option<(InMemorySpanExporter, SdkTracerProvider)>> = OnceLock::new();
     RECORDING
         .get_or_init(|| {
             let exporter = InMemorySpanExporter::default();

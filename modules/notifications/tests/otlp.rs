@@ -57,7 +57,9 @@ async fn serve(stream: TcpStream, bodies: mpsc::UnboundedSender<(String, Vec<u8>
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 #[tokio::test]

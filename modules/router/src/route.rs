@@ -168,7 +168,14 @@ impl Router {
                 });
             }
             let failures = match self
-                .try_candidates(operation, &candidates, &payload, context, call.timeout, round)
+                .try_candidates(
+                    operation,
+                    &candidates,
+                    &payload,
+                    context,
+                    call.timeout,
+                    round,
+                )
                 .await
             {
                 Ok(answer) => return Ok(answer),

@@ -18,8 +18,8 @@ use async_nats::jetstream::stream::{Config as StreamConfig, RetentionPolicy, Sto
 use async_nats::jetstream::{self, Context};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
-use soulspot_bus::{Durability, MessageContext};
 use soulspot_bus::jetstream_write::{kv, publish_acked};
+use soulspot_bus::{Durability, MessageContext};
 use soulspot_common::RetryPolicy;
 use soulspot_contracts::FileRef;
 

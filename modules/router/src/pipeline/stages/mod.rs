@@ -115,7 +115,9 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
     /// From wherever the job stands to the end of its steps, each stage in a span of its own.
     async fn advance(&self, job: &mut Job) -> Result<(), Halt> {
         self.resolve(job).instrument(stage_span("resolve")).await?;
-        self.download(job).instrument(stage_span("download")).await?;
+        self.download(job)
+            .instrument(stage_span("download"))
+            .await?;
         self.announce_download_to_source(job)
             .instrument(stage_span("announce"))
             .await?;
