@@ -1,7 +1,8 @@
 //! One playlist sync through the whole stack, traced: the HTTP request, the job it queues and
 //! each of the job's stages, every routed call, every module's handler, the outbound HTTP
 //! calls and the events published and consumed, in one trace with unbroken parent links.
-//! Spans are kept in memory here; `--nocapture` prints the trace as a tree.
+//! Spans are kept in memory here; `--nocapture` prints the trace as a tree. And a job's run,
+//! on whichever router takes its queue message, continues the trace that message carries.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -9,8 +10,12 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use soulspot_bus::Durability;
+use soulspot_contracts::operations::modules;
 use soulspot_e2e::{Stack, StackOptions};
+use soulspot_router::pipeline::{Job, JobRequest, JobStore};
 use soulspot_telemetry::testing::{SpanRecorder, Trace, attribute, record_spans};
+use tracing::Instrument;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -142,4 +147,52 @@ async fn a_playlist_sync_is_one_trace_through_the_router_and_all_five_modules() 
     for peer in ["spotify", "slskd", "musicbrainz", "webhook"] {
         assert!(outbound.contains(peer), "no call to {peer}: {outbound:?}");
     }
+}
+
+#[tokio::test]
+async fn a_job_taken_from_the_queue_continues_the_trace_its_queue_message_carries() {
+    let recorder = record_spans().expect("no other subscriber in this test binary");
+    let stack = Stack::start(StackOptions::default()).await.unwrap();
+    let client = soulspot_bus::connect(&stack.nats.settings_for(modules::ROUTER), "trace-test")
+        .await
+        .unwrap();
+    let store = JobStore::open(client, Durability::default(), Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let request: JobRequest = serde_json::from_value(json!({
+        "track": {"title": "Glass Harbour", "artist": "Aurora Lane"},
+        "source": "api",
+    }))
+    .unwrap();
+    let mut job = Job::new(uuid::Uuid::now_v7().to_string(), request);
+    store.save(&mut job).await.unwrap();
+
+    // Queued from a span of this test, as a router queues a job while answering a request;
+    // the run that takes the message up continues from it.
+    let queuing = tracing::info_span!("queue job from test");
+    let queued_from = queuing
+        .in_scope(soulspot_telemetry::current_trace)
+        .expect("spans are recorded");
+    store.enqueue(&job.id).instrument(queuing).await.unwrap();
+    let finished = stack.wait_for_job(&job.id, FINISH).await.unwrap();
+    assert_eq!(finished["state"], "completed", "{finished}");
+
+    let trace = wait_for_spans(
+        &recorder,
+        "queue job from test",
+        &["job", "publish pipeline.completed"],
+    )
+    .await;
+    let run = trace.spans.iter().find(|span| span.name == "job").unwrap();
+    assert_eq!(
+        u64::from_be_bytes(run.parent_span_id.to_bytes()),
+        queued_from.span_id,
+        "the job's run is not a child of the span that queued it"
+    );
+    assert_eq!(
+        trace.orphans().len(),
+        1,
+        "spans whose parent is missing: {:#?}",
+        trace.orphans()
+    );
 }
