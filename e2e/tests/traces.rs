@@ -76,9 +76,12 @@ async fn a_playlist_sync_is_one_trace_through_the_router_and_all_five_modules() 
     };
     let stack = Stack::start(options).await.unwrap();
 
+    // The caller traces too: the request's span continues its trace.
+    let caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let response = stack
         .http
         .post(stack.url("/api/playlists/sync"))
+        .header("traceparent", caller)
         .json(&json!({"playlist": PLAYLIST}))
         .send()
         .await
@@ -104,6 +107,15 @@ async fn a_playlist_sync_is_one_trace_through_the_router_and_all_five_modules() 
         "spans whose parent is missing: {orphans:#?}"
     );
     assert_eq!(orphans[0].name, "POST /api/playlists/sync");
+    let request = &orphans[0].span_context;
+    assert_eq!(
+        format!("{:032x}", request.trace_id()),
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
+    assert_eq!(
+        format!("{:016x}", orphans[0].parent_span_id),
+        "00f067aa0ba902b7"
+    );
     let services: BTreeSet<String> = trace
         .spans
         .iter()

@@ -49,3 +49,59 @@ fn span_context(trace: &TraceContext) -> SpanContext {
         TraceState::default(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    /// A subscriber recording spans into the exporter, and the provider that must outlive
+    /// them (dropping it shuts the export down).
+    fn recording() -> (
+        InMemorySpanExporter,
+        SdkTracerProvider,
+        impl tracing::Subscriber + Send + Sync,
+    ) {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        let subscriber = tracing_subscriber::registry().with(crate::otel::layer(&provider));
+        (exporter, provider, subscriber)
+    }
+
+    #[test]
+    fn without_recorded_spans_there_is_no_current_trace() {
+        let span = tracing::info_span!("unrecorded");
+        assert_eq!(span.in_scope(current_trace), None);
+    }
+
+    #[test]
+    fn a_span_continuing_a_remote_parent_is_its_child_and_hands_on_its_own_id() {
+        let (exporter, _provider, subscriber) = recording();
+        let remote =
+            TraceContext::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").unwrap();
+
+        let handed_on = tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("handler");
+            continue_trace(&span, &remote);
+            span.in_scope(current_trace)
+        })
+        .unwrap();
+
+        assert_eq!(handed_on.trace_id, remote.trace_id);
+        assert_ne!(handed_on.span_id, remote.span_id);
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len(), 1);
+        assert_eq!(
+            u64::from_be_bytes(spans[0].parent_span_id.to_bytes()),
+            remote.span_id
+        );
+        assert_eq!(
+            u64::from_be_bytes(spans[0].span_context.span_id().to_bytes()),
+            handed_on.span_id
+        );
+    }
+}
