@@ -9,6 +9,7 @@ use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::{AckKind, Message};
 use futures::{FutureExt, StreamExt};
 use soulspot_bus::{EventBus, MessageContext};
+use soulspot_telemetry::TraceContext;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
@@ -75,17 +76,16 @@ impl Worker {
         }
     }
 
-    /// The stages of one run, against the real router, store and event bus, in the trace of
-    /// `span` (the run's) when spans are recorded, else in the one `queued` names, else anew.
+    /// The stages of one run, against the real router, store and event bus, in `trace` (when
+    /// `None`: the current span's when spans are recorded, else a new one).
     fn stages(
         &self,
         job_id: &str,
-        span: &tracing::Span,
-        queued: &MessageContext,
+        trace: Option<TraceContext>,
     ) -> Run<'_, Router, JobStore, EventBus> {
-        let mut context = span.in_scope(|| MessageContext::new_root(Some(job_id.to_owned())));
-        if span.in_scope(soulspot_telemetry::current_trace).is_none() && queued.trace.is_some() {
-            context.trace = queued.trace;
+        let mut context = MessageContext::new_root(Some(job_id.to_owned()));
+        if trace.is_some() {
+            context.trace = trace;
         }
         Run {
             router: &self.router,
@@ -113,7 +113,11 @@ impl Worker {
             delivery = message.info().map_or(1, |info| info.delivered),
         );
         queued.continue_in(&span);
-        let stages = self.stages(&job_id, &span, &queued);
+        // The run's span when spans are recorded; else, for the logs, the queued trace.
+        let trace = span
+            .in_scope(soulspot_telemetry::current_trace)
+            .or(queued.trace);
+        let stages = self.stages(&job_id, trace);
         let run = AssertUnwindSafe(stages.take_up(&job_id))
             .catch_unwind()
             .instrument(span.clone());
@@ -166,11 +170,11 @@ impl Worker {
             reason: "the router failed while running this job; see its log".to_owned(),
         };
         let failed = match self.store.load(job_id).await {
-            Ok(Some(mut job)) => {
-                let current = tracing::Span::current();
-                let stages = self.stages(job_id, &current, &MessageContext::default());
-                stages.fail(&mut job, failure).await.is_ok()
-            }
+            Ok(Some(mut job)) => self
+                .stages(job_id, None)
+                .fail(&mut job, failure)
+                .await
+                .is_ok(),
             Ok(None) => true,
             Err(_) => false,
         };
