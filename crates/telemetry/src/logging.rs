@@ -81,7 +81,10 @@ pub fn init(service: &str, settings: &TelemetrySettings) -> TelemetryGuard {
             .inspect_err(|error| eprintln!("{service}: spans not exported: {error}"))
             .ok()
     });
-    let installed = install(&settings.filter, Some(settings.format), provider.as_ref());
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&settings.filter))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let installed = install(filter, Some(settings.format), provider.as_ref());
     if installed.is_ok() {
         tracing::debug!(service, "telemetry initialised");
     }
@@ -95,13 +98,10 @@ pub fn init(service: &str, settings: &TelemetrySettings) -> TelemetryGuard {
 /// The global subscriber: the filter, a log layer in `format` (none when `None`), and the
 /// OpenTelemetry layer over `provider` when there is one.
 pub(crate) fn install(
-    filter: &str,
+    filter: EnvFilter,
     format: Option<LogFormat>,
     provider: Option<&SdkTracerProvider>,
 ) -> Result<(), TryInitError> {
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(filter))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
     let json = (format == Some(LogFormat::Json)).then(|| {
         tracing_subscriber::fmt::layer()
             .json()

@@ -29,7 +29,9 @@ pub fn record_spans() -> Option<InMemorySpanExporter> {
                 .with_resource(resource("soulspot-test"))
                 .with_simple_exporter(exporter.clone())
                 .build();
-            crate::logging::install("info", None, Some(&provider)).ok()?;
+            // Every span the services make is at info: `RUST_LOG` does not hide them here.
+            let filter = tracing_subscriber::EnvFilter::new("info");
+            crate::logging::install(filter, None, Some(&provider)).ok()?;
             Some((exporter, provider))
         })
         .as_ref()
