@@ -91,12 +91,18 @@ async fn a_playlist_sync_is_one_trace_through_the_router_and_all_five_modules() 
     let job_id = report["enqueued"][0].as_str().unwrap().to_owned();
     let job = stack.wait_for_job(&job_id, FINISH).await.unwrap();
     assert_eq!(job["state"], "completed", "{job}");
-    // The job's span ends when its queue message is acknowledged, after its final event;
-    // soulseek's download span a moment after it published the download's outcome.
+    // The job's span ends when its queue message is acknowledged, after its final event; a
+    // handler's span a moment after its reply, soulseek's download span a moment after it
+    // published the download's outcome.
     let trace = wait_for_spans(
         &recorder,
         "POST /api/playlists/sync",
-        &["job", "publish pipeline.completed", "download"],
+        &[
+            "job",
+            "publish pipeline.completed",
+            "download",
+            "handle notify.track_ready",
+        ],
     )
     .await;
 
@@ -193,7 +199,12 @@ async fn a_job_taken_from_the_queue_continues_the_trace_its_queue_message_carrie
     let trace = wait_for_spans(
         &recorder,
         "queue job from test",
-        &["job", "publish pipeline.completed", "download"],
+        &[
+            "job",
+            "publish pipeline.completed",
+            "download",
+            "handle notify.track_ready",
+        ],
     )
     .await;
     let run = trace.spans.iter().find(|span| span.name == "job").unwrap();
