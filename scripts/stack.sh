@@ -3,7 +3,8 @@
 # MusicBrainz and the Cover Art Archive, the five modules and the router.
 #   scripts/stack.sh run    start everything, print the URLs, run until Ctrl-C
 #   scripts/stack.sh demo   start everything, download a track by free-text query, show the
-#                           orchestration log, the library path and the tags, stop, exit 0
+#                           orchestration log, the library path and the tags, stop, show the
+#                           job's trace as a span tree (spans sent to a local OTLP sink), exit 0
 set -euo pipefail
 mode=${1:-run}
 cd "$(dirname "$0")/.."
@@ -34,9 +35,11 @@ BIN=${CARGO_TARGET_DIR:-$PWD/target}/debug
 pids=()
 stop_all() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pids=()
 }
-trap stop_all EXIT INT TERM
+sink_pid=
+trap 'stop_all; [ -z "$sink_pid" ] || kill "$sink_pid" 2>/dev/null || true' EXIT INT TERM
 start() { # name, command…
   local name=$1; shift
   "$@" >"$LOGS/$name.log" 2>&1 &
@@ -68,6 +71,14 @@ if [ ! -s "$SANDBOX_OUT" ]; then
   exit 1
 fi
 url() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])" "$SANDBOX_OUT" "$1"; }
+
+if [ "$mode" = demo ] && [ -z "${OTEL_EXPORTER_OTLP_ENDPOINT:-}" ]; then
+  # Every service sends its spans here; the demo prints the job's trace at the end.
+  SPANS_PORT=$(free_port)
+  python3 scripts/otlp_sink.py "$SPANS_PORT" "$STATE/spans.jsonl" 2>"$LOGS/otlp_sink.log" &
+  sink_pid=$!
+  export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$SPANS_PORT
+fi
 
 WEBHOOK_PORT=$(free_port)
 start webhook python3 scripts/webhook_sink.py "$WEBHOOK_PORT" "$STATE/webhooks.jsonl"
@@ -162,4 +173,10 @@ echo "library file: $path"
 "$BIN"/soulspot-tags "$path"
 echo
 echo "webhook received: $(wc -l <"$STATE/webhooks.jsonl") notification(s)"
+if [ -n "$sink_pid" ]; then
+  # Stopped services have sent their last spans (each flushes on SIGTERM).
+  stop_all
+  echo
+  python3 scripts/trace_tree.py "$STATE/spans.jsonl" "POST /api/downloads"
+fi
 echo "demo finished"

@@ -24,11 +24,12 @@ pub struct MessageContext {
 }
 
 impl MessageContext {
-    /// A context for new work: a fresh trace and the given correlation id.
+    /// A context for new work, with the given correlation id: in the current span's trace
+    /// when spans are recorded (an HTTP request's), else in a fresh trace.
     pub fn new_root(correlation_id: Option<String>) -> Self {
         Self {
             correlation_id,
-            trace: Some(TraceContext::new_root()),
+            trace: Some(soulspot_telemetry::current_trace().unwrap_or_else(TraceContext::new_root)),
             deadline: None,
         }
     }
@@ -69,16 +70,30 @@ impl MessageContext {
             .map_or(timeout, |remaining| remaining.min(timeout))
     }
 
-    /// Writes the context into outgoing headers. The callee sees a child span of our trace,
-    /// so every hop of one job shares one trace id.
+    /// Writes the context into outgoing headers, so that every hop of one job shares one
+    /// trace id. The callee's parent is the current span when spans are recorded and it is
+    /// in this context's trace (or the context has none); else the span this context came
+    /// from, which is recorded by its sender.
     pub fn inject(&self, headers: &mut HeaderMap) {
         if let Some(correlation_id) = &self.correlation_id {
             headers.insert(CORRELATION_HEADER, correlation_id.as_str());
         }
-        let trace = self
-            .trace
-            .map_or_else(TraceContext::new_root, |trace| trace.child());
+        let current = soulspot_telemetry::current_trace();
+        let trace = match (current, self.trace) {
+            (Some(current), Some(ours)) if current.trace_id != ours.trace_id => ours,
+            (Some(current), _) => current,
+            (None, Some(ours)) => ours,
+            (None, None) => TraceContext::new_root(),
+        };
         headers.insert(TRACEPARENT_HEADER, trace.to_string().as_str());
+    }
+
+    /// Makes `span` (not yet entered) continue the sender's trace: a child of the span that
+    /// sent this message. Nothing when the message carried no trace context.
+    pub fn continue_in(&self, span: &tracing::Span) {
+        if let Some(parent) = &self.trace {
+            soulspot_telemetry::continue_trace(span, parent);
+        }
     }
 
     /// Headers carrying just this context.

@@ -279,11 +279,16 @@ async fn answer(request: Request, route: Route, shared: Arc<Shared>, admission: 
     };
     let span = tracing::info_span!(
         "request",
+        otel.name = %format!("handle {operation}"),
+        otel.kind = "server",
+        soulspot.service = %shared.module,
         module = %shared.module,
         operation = %operation,
         correlation_id = context.correlation_id.as_deref().unwrap_or(""),
         trace_id = %context.trace_id(),
+        outcome = tracing::field::Empty,
     );
+    context.continue_in(&span);
     let outcome = match admission {
         Admission::Admitted(_permit) => AssertUnwindSafe(handle(
             &request.message.payload,
@@ -306,6 +311,7 @@ async fn answer(request: Request, route: Route, shared: Arc<Shared>, admission: 
         Ok(_) => "ok",
         Err(error) => error.kind().as_str(),
     };
+    span.record("outcome", outcome_label);
     metrics::counter!("soulspot_requests_total", "module" => shared.module.clone(), "operation" => operation.clone(), "outcome" => outcome_label).increment(1);
     metrics::histogram!("soulspot_request_duration_seconds", "module" => shared.module.clone(), "operation" => operation.clone())
         .record(started.elapsed().as_secs_f64());

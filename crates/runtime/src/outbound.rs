@@ -1,9 +1,11 @@
 //! HTTP clients for the external services modules wrap (Spotify, slskd, MusicBrainz,
-//! webhooks): one place that sets the User-Agent, timeouts and which redirects are followed.
+//! webhooks): one place that sets the User-Agent, timeouts and which redirects are followed,
+//! and that sends each request in a client span of the trace it is made for.
 
 use std::time::Duration;
 
 use reqwest::redirect::{Attempt, Policy};
+use tracing::Instrument;
 
 /// How many redirects one request may follow (reqwest's own default).
 const MAX_REDIRECTS: usize = 10;
@@ -34,6 +36,43 @@ pub fn client_builder(user_agent: &str, redirects: Redirects) -> reqwest::Client
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(30))
         .redirect(policy)
+}
+
+/// Sends `request` in a span naming `peer` (the service called: `slskd`, `spotify`,
+/// `musicbrainz`, `coverart`, `webhook`…), the method, host and path (never the query, which
+/// may hold a token), and the status it answered.
+pub async fn send(
+    peer: &'static str,
+    request: reqwest::RequestBuilder,
+) -> reqwest::Result<reqwest::Response> {
+    let (client, request) = request.build_split();
+    execute(peer, &client, request?).await
+}
+
+/// [`send`] for a request already built.
+pub async fn execute(
+    peer: &'static str,
+    client: &reqwest::Client,
+    request: reqwest::Request,
+) -> reqwest::Result<reqwest::Response> {
+    let span = tracing::info_span!(
+        "http.client",
+        otel.name = %format!("{} {peer}", request.method()),
+        otel.kind = "client",
+        peer,
+        http.request.method = %request.method(),
+        server.address = request.url().host_str().unwrap_or(""),
+        url.path = request.url().path(),
+        http.response.status_code = tracing::field::Empty,
+        failure = tracing::field::Empty,
+    );
+    let outcome = client.execute(request).instrument(span.clone()).await;
+    match &outcome {
+        Ok(response) => span.record("http.response.status_code", response.status().as_u16()),
+        Err(error) if error.is_timeout() => span.record("failure", "timeout"),
+        Err(_) => span.record("failure", "connection"),
+    };
+    outcome
 }
 
 fn follow_within_origin(attempt: Attempt<'_>) -> reqwest::redirect::Action {

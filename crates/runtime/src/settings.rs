@@ -101,6 +101,16 @@ impl Validate for ServiceSettings {
                 "must be at least 1",
             ));
         }
+        let otlp_endpoint = self.telemetry.otlp_endpoint.trim();
+        if !otlp_endpoint.is_empty()
+            && !otlp_endpoint.starts_with("http://")
+            && !otlp_endpoint.starts_with("https://")
+        {
+            return Err(SettingsError::invalid(
+                "telemetry.otlp_endpoint",
+                "must be an http:// or https:// URL (an OTLP/HTTP receiver), or empty",
+            ));
+        }
         Ok(())
     }
 }

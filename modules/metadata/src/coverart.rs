@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
+use soulspot_runtime::outbound;
 
 use crate::tags::CoverImage;
 
@@ -40,10 +41,7 @@ impl CoverArtClient {
     /// The front cover of release `release_id`, or `None` when it has none.
     pub async fn front_cover(&self, release_id: &str) -> Result<Option<CoverImage>, CoverArtError> {
         let url = format!("{}/release/{release_id}/front-500", self.base_url);
-        let response = self
-            .http
-            .get(&url)
-            .send()
+        let response = outbound::send("coverart", self.http.get(&url))
             .await
             .map_err(|error| self.error(error))?;
         let status = response.status();

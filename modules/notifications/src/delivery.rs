@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::RETRY_AFTER;
 use soulspot_common::{RetryPolicy, parse_retry_after};
 use soulspot_contracts::ErrorKind;
+use soulspot_runtime::outbound;
 use tokio::time::Instant;
 
 /// How one channel delivery is retried.
@@ -104,8 +105,10 @@ impl DeliveryReport {
     }
 }
 
-/// Sends `request` until a 2xx, a failure not worth retrying, or the policy's last attempt.
+/// Sends `request` to `peer` (the channel's kind) until a 2xx, a failure not worth retrying,
+/// or the policy's last attempt.
 pub async fn send_with_retries(
+    peer: &'static str,
     http: &reqwest::Client,
     request: reqwest::Request,
     policy: &DeliveryPolicy,
@@ -120,7 +123,7 @@ pub async fn send_with_retries(
             return DeliveryReport::not_sent(&StreamedBody);
         };
         let attempts = backoff.start();
-        let failure = match http.execute(this_attempt).await {
+        let failure = match outbound::execute(peer, http, this_attempt).await {
             Ok(response) if response.status().is_success() => {
                 return DeliveryReport {
                     ok: true,

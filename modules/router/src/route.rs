@@ -125,6 +125,8 @@ impl Router {
     ) -> Result<Answer, RouteError> {
         let span = tracing::info_span!(
             "route",
+            otel.name = %format!("route {operation}"),
+            soulspot.service = "router",
             operation,
             correlation_id = context.correlation_id.as_deref().unwrap_or(""),
             trace_id = %context.trace_id(),
@@ -166,7 +168,14 @@ impl Router {
                 });
             }
             let failures = match self
-                .try_candidates(operation, &candidates, &payload, context, call.timeout)
+                .try_candidates(
+                    operation,
+                    &candidates,
+                    &payload,
+                    context,
+                    call.timeout,
+                    round,
+                )
                 .await
             {
                 Ok(answer) => return Ok(answer),
@@ -198,10 +207,21 @@ impl Router {
         payload: &Bytes,
         context: &MessageContext,
         deadline: Duration,
+        round: u32,
     ) -> Result<Answer, Round> {
         let mut failures = Vec::new();
         for candidate in candidates {
             let started = Instant::now();
+            let span = tracing::info_span!(
+                "call",
+                otel.name = %format!("call {operation}"),
+                otel.kind = "client",
+                soulspot.service = "router",
+                operation,
+                module = %candidate.module,
+                attempt = round,
+                outcome = tracing::field::Empty,
+            );
             let outcome = request_bytes(
                 &self.client,
                 &candidate.subject,
@@ -209,8 +229,10 @@ impl Router {
                 context,
                 deadline,
             )
+            .instrument(span.clone())
             .await;
-            record(operation, &candidate.module, &outcome, started);
+            let label = record(operation, &candidate.module, &outcome, started);
+            span.record("outcome", label);
             let error = match outcome {
                 Ok(reply) => {
                     self.registry.provider_answered(operation);
@@ -312,7 +334,13 @@ impl RoundFailures {
     }
 }
 
-fn record(operation: &str, module: &str, outcome: &Result<Bytes, RequestError>, started: Instant) {
+/// Counts and times one call; returns its outcome's label.
+fn record(
+    operation: &str,
+    module: &str,
+    outcome: &Result<Bytes, RequestError>,
+    started: Instant,
+) -> &'static str {
     let label = match outcome {
         Ok(_) => "ok",
         Err(error) if error.kind().is_callers_fault() => "rejected",
@@ -328,4 +356,5 @@ fn record(operation: &str, module: &str, outcome: &Result<Bytes, RequestError>, 
     .increment(1);
     metrics::histogram!("soulspot_route_duration_seconds", "operation" => operation.to_owned())
         .record(started.elapsed().as_secs_f64());
+    label
 }

@@ -1,7 +1,7 @@
 //! One HTTP exchange with Spotify: sent with the per-request deadline, read whole, timed
 //! and counted, with transport failures mapped to `SpotifyError`.
 
-use soulspot_runtime::outbound::Redirects;
+use soulspot_runtime::outbound::{self, Redirects};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -77,8 +77,7 @@ impl Http {
         endpoint: &'static str,
         request: RequestBuilder,
     ) -> Result<Reply, SpotifyError> {
-        let response = request
-            .send()
+        let response = outbound::send("spotify", request)
             .await
             .map_err(|source| self.failure(endpoint, source))?;
         let status = response.status();

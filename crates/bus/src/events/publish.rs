@@ -4,6 +4,7 @@ use async_nats::HeaderMap;
 use async_nats::jetstream::stream::{Config, DiscardPolicy, RetentionPolicy, StorageType};
 use soulspot_contracts::EventEnvelope;
 use soulspot_contracts::subjects::{EVENTS_STREAM, EVENTS_WILDCARD};
+use tracing::Instrument;
 
 use super::dead_letter::{DEAD_LETTER_STREAM, DEAD_LETTER_WILDCARD};
 use super::{
@@ -51,8 +52,25 @@ impl EventBus {
         Ok(())
     }
 
-    /// Publishes an event and waits for JetStream to store it.
+    /// Publishes an event and waits for JetStream to store it, in a span of its own whose
+    /// context the event's headers carry to its consumers.
     async fn store(
+        &self,
+        event: &EventEnvelope,
+        context: &MessageContext,
+    ) -> Result<(), PublishError> {
+        let span = tracing::info_span!(
+            "publish",
+            otel.name = %format!("publish {}", event.event_type),
+            otel.kind = "producer",
+            soulspot.service = %self.source_module,
+            event_type = %event.event_type,
+            event_id = %event.event_id,
+        );
+        self.store_in_span(event, context).instrument(span).await
+    }
+
+    async fn store_in_span(
         &self,
         event: &EventEnvelope,
         context: &MessageContext,

@@ -142,6 +142,7 @@ impl EventBus {
             in_flight: Arc::new(Semaphore::new(options.max_in_flight.max(1))),
             redelivery: self.redelivery,
             write_retry: self.durability.write_retry,
+            service: self.source_module.clone(),
             options,
             handler,
         });
@@ -195,6 +196,8 @@ struct Worker {
     options: SubscribeOptions,
     redelivery: RetryPolicy,
     write_retry: RetryPolicy,
+    /// The service consuming, named on its spans.
+    service: String,
     handler: Handler,
     in_flight: Arc<Semaphore>,
 }
@@ -257,6 +260,9 @@ impl Worker {
         let context = MessageContext::from_headers(message.headers.as_ref());
         let span = tracing::info_span!(
             "event",
+            otel.name = %format!("consume {}", envelope.event_type),
+            otel.kind = "consumer",
+            soulspot.service = %self.service,
             consumer = %self.options.consumer,
             event_type = %envelope.event_type,
             event_id = %envelope.event_id,
@@ -264,6 +270,7 @@ impl Worker {
             trace_id = %context.trace_id(),
             delivery,
         );
+        context.continue_in(&span);
         let received = ReceivedEvent {
             envelope,
             context,

@@ -244,3 +244,23 @@ fn a_write_retry_without_a_bound_is_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn an_otlp_endpoint_loads_and_one_that_is_not_http_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [(
+        "SOULSPOT__TELEMETRY__OTLP_ENDPOINT",
+        "http://collector:4318",
+    )];
+    let sample: Sample = load("sample", &sources(dir.path(), &env)).unwrap();
+    assert_eq!(
+        sample.service.telemetry.otlp_endpoint,
+        "http://collector:4318"
+    );
+    let env = [("SOULSPOT__TELEMETRY__OTLP_ENDPOINT", "collector:4317")];
+    let error = load::<Sample>("sample", &sources(dir.path(), &env)).unwrap_err();
+    assert!(
+        matches!(&error, SettingsError::Invalid { key, .. } if key == "telemetry.otlp_endpoint"),
+        "{error}"
+    );
+}

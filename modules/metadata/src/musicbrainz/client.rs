@@ -14,6 +14,7 @@ use crate::cache::LruCache;
 use crate::musicbrainz::model::{Recording, RecordingList};
 use crate::musicbrainz::query::recording_query;
 use crate::settings::MusicBrainzSettings;
+use soulspot_runtime::outbound;
 use soulspot_runtime::rate_limit::SlidingWindowLimiter;
 
 /// How many recordings a search asks for: enough to pick by length among versions.
@@ -157,7 +158,7 @@ impl MusicBrainzClient {
             let attempt = backoff.start();
             self.limiter.acquire().await;
             let started = Instant::now();
-            let sent = self.http.get(&url).query(query).send().await;
+            let sent = outbound::send("musicbrainz", self.http.get(&url).query(query)).await;
             let outcome = match &sent {
                 Ok(response) => response.status().as_u16().to_string(),
                 Err(_) => "error".to_owned(),

@@ -102,7 +102,7 @@ impl ChannelSettings {
         policy: &DeliveryPolicy,
     ) -> DeliveryReport {
         match self.request(http, notification) {
-            Ok(request) => send_with_retries(http, request, policy).await,
+            Ok(request) => send_with_retries(self.kind(), http, request, policy).await,
             Err(error) => DeliveryReport::not_sent(&error),
         }
     }

@@ -9,7 +9,6 @@
 
 use std::time::Duration;
 
-use async_nats::HeaderMap;
 use async_nats::jetstream::consumer::pull::Config as PullConfig;
 use async_nats::jetstream::consumer::{AckPolicy, PullConsumer};
 use async_nats::jetstream::kv::{
@@ -19,8 +18,8 @@ use async_nats::jetstream::stream::{Config as StreamConfig, RetentionPolicy, Sto
 use async_nats::jetstream::{self, Context};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
-use soulspot_bus::Durability;
 use soulspot_bus::jetstream_write::{kv, publish_acked};
+use soulspot_bus::{Durability, MessageContext};
 use soulspot_common::RetryPolicy;
 use soulspot_contracts::FileRef;
 
@@ -246,7 +245,8 @@ impl JobStore {
     }
 
     /// Puts a job on the work queue; a second enqueue of the same run of a job (its id and
-    /// its number of retries) is dropped.
+    /// its number of retries) is dropped. The message carries the current trace context,
+    /// which the job's runs continue.
     pub async fn enqueue(&self, job: &Job) -> Result<(), StoreError> {
         let message_id = match job.retries {
             0 => job.id.clone(),
@@ -256,7 +256,7 @@ impl JobStore {
             &self.jetstream,
             QUEUE_SUBJECT,
             &message_id,
-            HeaderMap::new(),
+            MessageContext::default().headers(),
             job.id.clone().into(),
             &self.write_retry,
         )

@@ -9,6 +9,7 @@ use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::{AckKind, Message};
 use futures::{FutureExt, StreamExt};
 use soulspot_bus::{EventBus, MessageContext};
+use soulspot_telemetry::TraceContext;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
@@ -79,15 +80,24 @@ impl Worker {
         }
     }
 
-    /// The stages of one run, against the real router, store and event bus.
-    fn stages(&self, job_id: &str) -> Run<'_, Router, JobStore, EventBus> {
+    /// The stages of one run, against the real router, store and event bus, in `trace` (when
+    /// `None`: the current span's when spans are recorded, else a new one).
+    fn stages(
+        &self,
+        job_id: &str,
+        trace: Option<TraceContext>,
+    ) -> Run<'_, Router, JobStore, EventBus> {
+        let mut context = MessageContext::new_root(Some(job_id.to_owned()));
+        if trace.is_some() {
+            context.trace = trace;
+        }
         Run {
             router: &self.router,
             journal: &self.store,
             events: &self.events,
             spec: &self.spec,
             settings: &self.settings,
-            context: MessageContext::new_root(Some(job_id.to_owned())),
+            context,
         }
     }
 
@@ -96,8 +106,22 @@ impl Worker {
     /// another run took the job over (it holds the message now).
     async fn process(&self, message: Message) {
         let job_id = String::from_utf8_lossy(&message.payload).into_owned();
-        let span = tracing::info_span!("job", job_id = %job_id);
-        let stages = self.stages(&job_id);
+        // The queue message carries the trace of the request that queued the job, and so does
+        // every redelivery of it: each run, on whichever router, continues that trace.
+        let queued = MessageContext::from_headers(message.headers.as_ref());
+        let span = tracing::info_span!(
+            "job",
+            otel.name = "job",
+            soulspot.service = "router",
+            job_id = %job_id,
+            delivery = message.info().map_or(1, |info| info.delivered),
+        );
+        queued.continue_in(&span);
+        // The run's span when spans are recorded; else, for the logs, the queued trace.
+        let trace = span
+            .in_scope(soulspot_telemetry::current_trace)
+            .or(queued.trace);
+        let stages = self.stages(&job_id, trace);
         let run = AssertUnwindSafe(stages.take_up(&job_id))
             .catch_unwind()
             .instrument(span.clone());
@@ -166,7 +190,11 @@ impl Worker {
             reason: "the router failed while running this job; see its log".to_owned(),
         };
         let failed = match self.store.load(job_id).await {
-            Ok(Some(mut job)) => self.stages(job_id).fail(&mut job, failure).await.is_ok(),
+            Ok(Some(mut job)) => self
+                .stages(job_id, None)
+                .fail(&mut job, failure)
+                .await
+                .is_ok(),
             Ok(None) => true,
             Err(_) => false,
         };

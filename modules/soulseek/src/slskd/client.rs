@@ -1,6 +1,6 @@
 //! A typed client of slskd's `/api/v0`, mapping every HTTP outcome to a `SlskdError`.
 
-use soulspot_runtime::outbound::Redirects;
+use soulspot_runtime::outbound::{self, Redirects};
 use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
@@ -166,7 +166,7 @@ impl SlskdClient {
         operation: &'static str,
         request: RequestBuilder,
     ) -> Result<Response, SlskdError> {
-        let response = request.send().await.map_err(|error| {
+        let response = outbound::send("slskd", request).await.map_err(|error| {
             if error.is_timeout() {
                 SlskdError::Timeout {
                     operation,

@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde_json::Value;
 use soulspot_bus::{EventPublisher, MessageContext};
 use soulspot_contracts::payloads::CapabilityRequest;
+use tracing::Instrument;
 
 use super::job::{Job, JobFailure};
 use super::routing::Route;
@@ -53,6 +54,16 @@ impl From<StoreError> for Halt {
     fn from(error: StoreError) -> Self {
         Halt::Store(error)
     }
+}
+
+/// The span of one stage of a job: resolve, download, announce, or a pipeline step.
+fn stage_span(stage: &str) -> tracing::Span {
+    tracing::info_span!(
+        "stage",
+        otel.name = %format!("stage {stage}"),
+        soulspot.service = "router",
+        stage,
+    )
 }
 
 fn failure(step: &str, reason: impl std::fmt::Display) -> Halt {
@@ -101,13 +112,19 @@ impl<R: Route, J: Journal, P: EventPublisher> Run<'_, R, J, P> {
         }
     }
 
-    /// From wherever the job stands to the end of its steps.
+    /// From wherever the job stands to the end of its steps, each stage in a span of its own.
     async fn advance(&self, job: &mut Job) -> Result<(), Halt> {
-        self.resolve(job).await?;
-        self.download(job).await?;
-        self.announce_download_to_source(job).await?;
+        self.resolve(job).instrument(stage_span("resolve")).await?;
+        self.download(job)
+            .instrument(stage_span("download"))
+            .await?;
+        self.announce_download_to_source(job)
+            .instrument(stage_span("announce"))
+            .await?;
         for step in &self.spec.steps {
-            self.run_step(job, step).await?;
+            self.run_step(job, step)
+                .instrument(stage_span(&step.name))
+                .await?;
         }
         Ok(())
     }
