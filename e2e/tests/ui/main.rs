@@ -79,12 +79,7 @@ impl Dashboard {
             SEEN,
         )
         .await;
-        let download = self
-            .browser
-            .find("#search-results button.download")
-            .await
-            .unwrap();
-        self.browser.click(&download).await.unwrap();
+        self.click("#search-results button.download").await;
         let job = self
             .wait_for(
                 "job row",
@@ -102,9 +97,32 @@ impl Dashboard {
         self.wait_for(&format!("job {state}"), &script, limit).await;
     }
 
+    /// The text of the element `css` names as shown (empty when it is hidden), read in one
+    /// step: the page redraws a job's row on each update, which would leave an element found
+    /// first stale.
     async fn text(&self, css: &str) -> String {
-        let element = self.browser.find(css).await.unwrap();
-        self.browser.text(&element).await.unwrap()
+        let script = "const e = document.querySelector(arguments[0]);
+            return e === null ? null : (e.checkVisibility() ? e.innerText : '')";
+        let text = self.browser.run(script, json!([css])).await.unwrap();
+        text.as_str()
+            .unwrap_or_else(|| panic!("no element matches `{css}`"))
+            .to_owned()
+    }
+
+    /// Clicks the element `css` names, found again when a redraw replaced it in between.
+    async fn click(&self, css: &str) {
+        let mut tries = 0;
+        loop {
+            let element = self.browser.find(css).await.unwrap();
+            match self.browser.click(&element).await {
+                Ok(()) => return,
+                Err(error) if tries < 3 => {
+                    tries += 1;
+                    eprintln!("click on `{css}` retried: {error:#}");
+                }
+                Err(error) => panic!("click on `{css}`: {error:#}"),
+            }
+        }
     }
 }
 
@@ -242,12 +260,7 @@ async fn a_failed_jobs_retry_button_runs_it_again_to_completion() {
         .await
         .unwrap();
     dashboard.module_status("soulseek", "active").await;
-    let retry = dashboard
-        .browser
-        .find(&format!("{row} button.retry"))
-        .await
-        .unwrap();
-    dashboard.browser.click(&retry).await.unwrap();
+    dashboard.click(&format!("{row} button.retry")).await;
 
     dashboard.job_state(&job, "completed", FINISH).await;
     let attempts = dashboard.text(&format!("{row} .attempts")).await;

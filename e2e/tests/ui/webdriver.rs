@@ -137,11 +137,6 @@ impl Browser {
         .map(drop)
     }
 
-    pub async fn text(&self, element: &Element) -> anyhow::Result<String> {
-        let text = self.get(&format!("/element/{}/text", element.0)).await?;
-        Ok(text.as_str().unwrap_or_default().to_owned())
-    }
-
     /// Runs `script` (a function body; `arguments` holds `args`) in the page.
     pub async fn run(&self, script: &str, args: Value) -> anyhow::Result<Value> {
         self.post("/execute/sync", json!({"script": script, "args": args}))

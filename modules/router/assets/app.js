@@ -232,7 +232,8 @@ function renderJob(job) {
 }
 
 function jobRow(job) {
-  const attempts = job.steps.reduce((sum, step) => sum + (step.attempts || 0), 0);
+  const current = currentStep(job);
+  const attempts = current ? current.attempts || 0 : 0;
   const retries = job.retries || 0;
   const failure = job.failure ? `${job.failure.step}: ${job.failure.reason}` : '';
   const retry = el('button', { class: 'retry small', type: 'button', text: 'Retry' });
@@ -241,7 +242,7 @@ function jobRow(job) {
   return el('tr', { 'data-job': job.id, 'data-state': job.state }, [
     el('td', { text: describeJob(job), title: job.id }),
     el('td', { class: 'state' }, [badge(job.state)]),
-    el('td', { class: 'step', text: currentStep(job) }),
+    el('td', { class: 'step', text: current ? `${current.name} (${current.status})` : '' }),
     el('td', { class: 'progress' }, progressCell(job)),
     el('td', { class: 'attempts', text: retries ? `${attempts} (retried ${retries}×)` : `${attempts}` }),
     el('td', { class: 'error', text: failure }),
@@ -250,11 +251,14 @@ function jobRow(job) {
 }
 
 /** The step the job is at: the running one, else the one it failed at, else the last. */
+/** The step the job is at: the one it failed at, the one running, else the last one taken. */
 function currentStep(job) {
-  if (job.state === 'failed' && job.failure) return `${job.failure.step} (failed)`;
+  if (job.state === 'failed' && job.failure) {
+    const failed = job.steps.find((step) => step.name === job.failure.step);
+    return failed || { name: job.failure.step, status: 'failed', attempts: 0 };
+  }
   const running = job.steps.find((step) => step.status === 'running');
-  const current = running || job.steps[job.steps.length - 1];
-  return current ? `${current.name} (${current.status})` : '';
+  return running || job.steps[job.steps.length - 1];
 }
 
 function describeJob(job) {
