@@ -11,10 +11,13 @@ mkdir -p "$folder"
 chmod 700 "$folder"
 env_file=$folder/nats.env
 : >"$env_file.new"
+# Hex only: nats-server reads a variable's value as configuration text, where a leading `-`
+# starts a number, so a password such as `-TNK…` stops it from starting. One written so by an
+# earlier version of this script is replaced.
 for service in router spotify soulseek metadata library notifications; do
   file=$folder/nats-$service
-  if [ ! -s "$file" ]; then
-    python3 -c 'import secrets; print(secrets.token_urlsafe(32))' >"$file"
+  if ! grep -Eqx '[0-9a-f]{64}' "$file" 2>/dev/null; then
+    python3 -c 'import secrets; print(secrets.token_hex(32))' >"$file"
   fi
   echo "SOULSPOT_NATS_PASSWORD_${service^^}=$(cat "$file")" >>"$env_file.new"
 done

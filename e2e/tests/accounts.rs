@@ -353,3 +353,45 @@ async fn wait_for_instances(stack: &Stack, module: &str, count: usize) {
         .await
         .unwrap_or_else(|_| panic!("the router never listed {count} instances of {module}"));
 }
+
+/// `make run` and `make demo` start nats-server with the passwords `scripts/nats_secrets.sh`
+/// generates as variables of `deploy/nats/nats.conf`; each must read back as the text it is.
+#[test]
+fn the_stack_passwords_are_values_nats_server_reads_and_a_broken_one_is_replaced() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let folder = tempfile::tempdir().unwrap();
+    // Written by an earlier version of the script: read by nats-server as a bad number.
+    let broken = "-TNKAs1qawbmj_CEzT4fv-xfTmOpqWbypAVJ5V9j2qc";
+    std::fs::write(folder.path().join("nats-router"), format!("{broken}\n")).unwrap();
+
+    let output = std::process::Command::new(root.join("scripts/nats_secrets.sh"))
+        .arg(folder.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let env_file = String::from_utf8(output.stdout).unwrap();
+    let variables: Vec<(String, String)> = std::fs::read_to_string(env_file.trim())
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let (name, value) = line.split_once('=').unwrap();
+            (name.to_owned(), value.to_owned())
+        })
+        .collect();
+
+    assert_eq!(variables.len(), modules::ALL.len());
+    assert!(variables.iter().all(|(_, value)| value != broken));
+    let checked = std::process::Command::new(nats_server_binary())
+        .args(["-t", "-c"])
+        .arg(root.join("deploy/nats/nats.conf"))
+        .envs(variables)
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{checked:?}");
+}
+
+fn nats_server_binary() -> std::path::PathBuf {
+    std::env::var_os("SOULSPOT_NATS_SERVER")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "nats-server".into())
+}
