@@ -7,12 +7,13 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream::consumer::{AckPolicy, pull};
+use async_nats::jetstream::consumer::{AckPolicy, PullConsumer, pull};
 use futures::StreamExt;
 use serde_json::json;
 use soulspot_bus::jetstream_write::kv;
 use soulspot_bus::testing::NatsCluster;
 use soulspot_bus::{EventBus, EventPublisher, EventStoreSettings, MessageContext};
+use soulspot_common::{RetryPolicy, Verdict};
 use soulspot_contracts::operations::modules;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -228,16 +229,10 @@ async fn kv_writes_at_an_expected_revision_outlast_the_bucket_leaders_death() {
 /// everything the stream holds).
 async fn stored_event_ids(client: &async_nats::Client, expected: usize) -> Vec<String> {
     let jetstream = async_nats::jetstream::new(client.clone());
-    let stream = jetstream.get_stream("SOULSPOT_EVENTS").await.unwrap();
-    let consumer = stream
-        .create_consumer(pull::Config {
-            filter_subject: "soulspot.events.soulseek.>".to_owned(),
-            ack_policy: AckPolicy::None,
-            ..Default::default()
-        })
+    let (consumer, total) = SETTLING
+        .run(|_| open_reader(&jetstream), |_| Verdict::Retry)
         .await
         .unwrap();
-    let total = stream.get_info().await.unwrap().state.messages as usize;
     let mut messages = consumer
         .fetch()
         .max_messages(total.max(expected) + 1)
@@ -252,4 +247,39 @@ async fn stored_event_ids(client: &async_nats::Client, expected: usize) -> Vec<S
         ids.push(envelope["event_id"].as_str().unwrap().to_owned());
     }
     ids
+}
+
+/// While the cluster elects new leaders for what the dead node led, a request can time out;
+/// the read-back asks again for about half a minute.
+const SETTLING: RetryPolicy = RetryPolicy {
+    base_ms: 250,
+    factor: 2,
+    max_delay_ms: 2_000,
+    max_attempts: 18,
+    jitter_percent: 0,
+};
+
+/// An ephemeral consumer of every soulseek event, and how many messages the stream holds.
+async fn open_reader(
+    jetstream: &async_nats::jetstream::Context,
+) -> Result<(PullConsumer, usize), String> {
+    let stream = jetstream
+        .get_stream("SOULSPOT_EVENTS")
+        .await
+        .map_err(|error| error.to_string())?;
+    let consumer = stream
+        .create_consumer(pull::Config {
+            filter_subject: "soulspot.events.soulseek.>".to_owned(),
+            ack_policy: AckPolicy::None,
+            ..Default::default()
+        })
+        .await
+        .map_err(|error| error.to_string())?;
+    let total = stream
+        .get_info()
+        .await
+        .map_err(|error| error.to_string())?
+        .state
+        .messages as usize;
+    Ok((consumer, total))
 }
