@@ -20,6 +20,8 @@ const state = {
   playlists: new Set(JSON.parse(localStorage.getItem(PLAYLISTS_STORAGE) || '[]')),
   source: null,
   playlistRefresh: null,
+  /** Status reports received over the stream so far (see `fetchStatus`). */
+  streamedStatus: 0,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -106,7 +108,10 @@ function openStream() {
     setConnection('live');
     refresh();
   });
-  source.addEventListener('status', (message) => renderStatus(JSON.parse(message.data)));
+  source.addEventListener('status', (message) => {
+    state.streamedStatus += 1;
+    renderStatus(JSON.parse(message.data));
+  });
   source.addEventListener('job', (message) => upsertJob(JSON.parse(message.data)));
   source.addEventListener('event', (message) => onEvent(JSON.parse(message.data)));
   for (const ending of ['dropped', 'closed']) {
@@ -126,13 +131,13 @@ function reconnectLater(source) {
   setTimeout(() => {
     if (!apiKey() || state.source) return;
     // A refused key is told by the status request, which asks for the key again.
-    api('/api/modules/status').then(renderStatus).then(openStream, report);
+    fetchStatus().then(openStream, report);
   }, RECONNECT_MS);
 }
 
 function refresh() {
   Promise.all([
-    api('/api/modules/status').then(renderStatus),
+    fetchStatus(),
     loadJobs(),
     loadEvents(),
     refreshPlaylists(),
@@ -140,6 +145,17 @@ function refresh() {
 }
 
 // ---- modules -----------------------------------------------------------------------------
+
+/**
+ * Reads the status report. A report the stream delivered while the request was under way is
+ * newer than the answer, which is then dropped rather than shown over it.
+ */
+function fetchStatus() {
+  const streamed = state.streamedStatus;
+  return api('/api/modules/status').then((status) => {
+    if (state.streamedStatus === streamed) renderStatus(status);
+  });
+}
 
 function renderStatus(status) {
   $('modules').replaceChildren(...status.modules.map((module) => moduleCard(module, status)));
