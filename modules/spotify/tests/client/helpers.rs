@@ -54,6 +54,18 @@ impl FakeSpotify {
             .await;
     }
 
+    /// Answers every Web API read with Spotify's 404 body: nothing by that id.
+    pub async fn has_nothing(&self) {
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(404).set_body_json(
+                    json!({"error": {"status": 404, "message": "Resource not found"}}),
+                ),
+            )
+            .mount(&self.server)
+            .await;
+    }
+
     /// Answers every search with one page of `items`.
     pub async fn answers_search(&self, items: Vec<Value>) {
         Mock::given(method("GET"))

@@ -75,13 +75,7 @@ async fn follows_next_across_pages_in_both_entry_shapes() {
 async fn missing_playlist_is_not_found() {
     let spotify = FakeSpotify::start().await;
     spotify.issues_token("token", 3600, 1).await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_json(json!({"error": {"status": 404, "message": "Resource not found"}})),
-        )
-        .mount(&spotify.server)
-        .await;
+    spotify.has_nothing().await;
 
     let error = spotify.client().playlist(PLAYLIST_ID).await.unwrap_err();
 

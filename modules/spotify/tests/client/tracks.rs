@@ -1,6 +1,5 @@
 //! One track read by its id: what a search for a track link resolves to.
 
-use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -33,13 +32,7 @@ async fn a_track_is_read_by_its_id() {
 async fn a_track_spotify_does_not_have_is_none_not_an_error() {
     let spotify = FakeSpotify::start().await;
     spotify.issues_token("token", 3600, 1).await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_json(json!({"error": {"status": 404, "message": "Resource not found"}})),
-        )
-        .mount(&spotify.server)
-        .await;
+    spotify.has_nothing().await;
 
     let track = spotify.client().track(TRACK_ID).await.unwrap();
 
